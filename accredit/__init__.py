@@ -1,0 +1,70 @@
+"""The Flask application factory: extensions, blueprints, CLI commands, template globals."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from config import BASE_DIR, config_for
+
+
+def create_app(config: type | None = None, **overrides: object) -> Flask:
+    """Build an app from a Config class (default: the one ACCREDIT_ENV names) plus overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config or config_for())
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set (see README: Configuration)")
+    os.makedirs(app.config["VAR_DIR"], exist_ok=True)
+
+    _configure_templates(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from accredit import cli, security
+
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    # The NHS.UK macros need ChainableUndefined so that optional nested parameters may be left out.
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(BASE_DIR / "templates")), PackageLoader("nhsuk_frontend_jinja")]
+    )
+    app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined}
+    from accredit import template_globals
+
+    template_globals.init_app(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from accredit.extensions import api, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    api.init_app(app)
+    from accredit import models  # noqa: F401  (every table registered before Alembic looks)
+    from accredit import predicates  # noqa: F401  (every domain's permission predicates registered)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from accredit.api import register as register_api
+    from accredit.auth.admin import bp as users_bp
+    from accredit.auth.views import bp as auth_bp
+    from accredit.core.views import bp as core_bp
+    from accredit.frameworks.views import bp as frameworks_bp
+    from accredit.org.admin import bp as org_admin_bp
+    from accredit.org.views import bp as org_bp
+
+    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp):
+        app.register_blueprint(bp)
+    register_api(app)

@@ -1,0 +1,1 @@
+"""People: accounts, sign-in, roles held for a scope, API tokens."""

@@ -1,0 +1,1 @@
+"""Core pages: home, health check, accessibility statement and the audit trail."""

@@ -1,0 +1,1 @@
+"""Frameworks: versioned sets of standards loaded from YAML."""

@@ -1,0 +1,1 @@
+"""Organisation: the trust's divisions, services and teams."""

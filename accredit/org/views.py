@@ -1,0 +1,38 @@
+"""Teams: the list in the user's scope and each team's page."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from accredit.audit import AuditEvent
+from accredit.core.views import render_diagram
+from accredit.extensions import db
+from accredit.org.models import Team
+from accredit.org.queries import teams_query
+from accredit.permissions import authorise, require
+from workflows.team import TEAM_WORKFLOW
+
+bp = Blueprint("org", __name__)
+
+
+@bp.route("/teams")
+@login_required
+@require("teams.list")
+def teams():
+    include_closed = request.args.get("closed") == "1"
+    page = db.paginate(teams_query(current_user, include_closed=include_closed), per_page=50, error_out=False)
+    return render_template("org/teams.html", page=page, include_closed=include_closed)
+
+
+@bp.route("/teams/<int:team_id>")
+@login_required
+def team(team_id: int):
+    team = db.session.get(Team, team_id)
+    authorise("team.view", team, view_action="team.view")
+    history = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.subject_type == "teams", AuditEvent.subject_id == team.id)
+        .order_by(AuditEvent.id.desc()).limit(20)
+    ).all()
+    diagram = render_diagram(TEAM_WORKFLOW, team.status)
+    return render_template("org/team.html", team=team, history=history, diagram=diagram)

@@ -1,0 +1,3 @@
+"""Imports every domain's permissions module so that `can()` knows every action."""
+from accredit.frameworks import permissions as _frameworks  # noqa: F401
+from accredit.org import permissions as _org  # noqa: F401

@@ -1,0 +1,75 @@
+"""Settings, read from the environment: SQLite by default, DATABASE_URL for PostgreSQL."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production-safe defaults; a deployment overrides them with environment variables."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # required outside development; see create_app
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'accredit.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    VAR_DIR = Path(os.environ.get("ACCREDIT_VAR_DIR", BASE_DIR / "var"))
+    EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", VAR_DIR / "evidence"))
+
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8  # one shift
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms must not expire under staff
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)) + 64 * 1024
+    LOCKOUT_ATTEMPTS = 5
+    LOCKOUT_WINDOW_MINUTES = 15
+    API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", 12))
+    TRUST_NAME = os.environ.get("TRUST_NAME", "Demo NHS Foundation Trust")
+    TIMEZONE = "Europe/London"
+
+    API_TITLE = "Accredit API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "accredit@localhost")
+
+
+class DevelopmentConfig(Config):
+    """`make run`: plain HTTP on 127.0.0.1, a fixed dev secret that is never used in production."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestConfig(Config):
+    """The test suite: TEST_DATABASE_URL picks PostgreSQL, otherwise a throwaway SQLite file."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": Config, "test": TestConfig}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """The Config class named by `name` or by ACCREDIT_ENV (default development)."""
+    return CONFIGS[name or os.environ.get("ACCREDIT_ENV", "development")]

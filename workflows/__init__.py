@@ -1,0 +1,1 @@
+"""State machines and rules, in pure Python: no Flask, no SQLAlchemy, no accredit imports."""
