@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,6 +123,15 @@ class _DiagramMachine(GraphMachine):
     """A GraphMachine whose states accept a `label`; used only to draw, never to fire."""
 
     state_cls = _LabelledState
+    # NHS blue with white text for the current state: readable (WCAG AA contrast), unlike the default salmon.
+    style_attributes = {
+        **GraphMachine.style_attributes,
+        "node": {
+            **GraphMachine.style_attributes["node"],
+            "active": {"color": "#ffffff", "fillcolor": "#005eb8", "peripheries": "2"},
+            "previous": {"color": "#212b32", "fillcolor": "#e8edee", "peripheries": "1"},
+        },
+    }
 
 
 def _run_guards(guards: Iterable[Guard], record: Any, context: dict) -> list[str]:
@@ -294,7 +304,9 @@ class Workflow:
         graph = self._diagram_machine.graph_cls(self._diagram_machine)
         if current is not None:
             graph.set_node_style(current.value, "active")
-        return graph.get_graph(title=self._diagram_machine.title).source
+        source = graph.get_graph(title=self._diagram_machine.title).source
+        # transitions writes `Class x y`; mermaid's documented statement is lower-case `class`.
+        return re.sub(r"^(\s*)Class ", r"\1class ", source, flags=re.MULTILINE)
 
     def _state_of(self, record: Any) -> enum.Enum:
         value = getattr(record, self.status_attr)

@@ -371,17 +371,17 @@ stateDiagram-v2
   classDef s_default fill:white,color:black
   classDef s_inactive fill:white,color:black
   classDef s_parallel color:black,fill:white
-  classDef s_active color:red,fill:darksalmon
-  classDef s_previous color:blue,fill:azure
+  classDef s_active color:#ffffff,fill:#005eb8
+  classDef s_previous color:#212b32,fill:#e8edee
   
   state "open" as open
-  Class open s_default
+  class open s_default
   state "closed" as closed
-  Class closed s_default
+  class closed s_default
   state "locked" as locked
-  Class locked s_active
+  class locked s_active
   state "in repair" as in_repair
-  Class in_repair s_default
+  class in_repair s_default
   
   open --> closed: close
   open --> in_repair: send for repair
@@ -408,8 +408,8 @@ def test_mermaid_is_deterministic_across_calls_and_instances():
 def test_mermaid_without_a_current_state_marks_none_active():
     diagram = DOOR.mermaid()
 
-    assert [line.strip() for line in diagram.splitlines() if line.strip().startswith("Class ")] == [
-        "Class open s_default", "Class closed s_default", "Class locked s_default", "Class in_repair s_default",
+    assert [line.strip() for line in diagram.splitlines() if line.strip().startswith("class ")] == [
+        "class open s_default", "class closed s_default", "class locked s_default", "class in_repair s_default",
     ]
 
 
@@ -417,7 +417,7 @@ def test_mermaid_without_a_current_state_marks_none_active():
 def test_mermaid_marks_exactly_the_current_state(state):
     active = [line.strip() for line in DOOR.mermaid(state).splitlines() if line.endswith(" s_active")]
 
-    assert active == [f"Class {state.value} s_active"]
+    assert active == [f"class {state.value} s_active"]
 
 
 def test_mermaid_uses_a_label_the_states_enum_provides():
