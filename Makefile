@@ -24,6 +24,8 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor/mermaid
 	cp -r node_modules/nhsuk-frontend/dist/nhsuk static/vendor/nhsuk
+# Frutiger is licensed to nhs.uk sites only (fetched from assets.nhs.uk): drop its @font-face, keep Arial.
+	sed -i 's/@font-face{[^}]*}//g' static/vendor/nhsuk/nhsuk-frontend.min.css
 	cp node_modules/mermaid/dist/mermaid.min.js static/vendor/mermaid/
 	touch $@
 

@@ -25,10 +25,16 @@ def navigation() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     return [
-        {"text": label, "href": url_for(endpoint)}
+        {"text": label, "href": url_for(endpoint), "current": _is_current(endpoint)}
         for label, endpoint, action in NAVIGATION
         if action is None or can(current_user, action)
     ]
+
+
+def _is_current(endpoint: str) -> bool:
+    """The menu item for this page's area (core pages are matched exactly: home and audit share a blueprint)."""
+    blueprint = endpoint.partition(".")[0]
+    return request.endpoint == endpoint or (blueprint != "core" and request.blueprint == blueprint)
 
 
 def local_datetime(value: datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
