@@ -29,6 +29,10 @@ class SignInRefused(AccountError):
     pass
 
 
+class SignInLocked(SignInRefused):
+    """Refused because the account or the address is locked out, whatever the password."""
+
+
 LOCKED_MESSAGE = "Too many failed sign-in attempts. Try again in 15 minutes or ask your administrator."
 BAD_CREDENTIALS = "Enter a correct email address and password"
 
@@ -69,6 +73,18 @@ def change_password(user: User, current: str, new: str) -> None:
     _set_password(user, new)
     user.session_version += 1
     audit.record("user.password_change", user, by=user)
+
+
+def set_password(user: User, new: str, *, by: Any) -> None:
+    """An administrator sets `user`'s password. Raises AccountError (field `password`) for a weak one.
+
+    Side effects: the new hash, session_version bumped (signs the user out of every session and token),
+    one audit row `user.password_set` (without the password).
+    """
+    _set_password(user, new)
+    user.session_version += 1
+    audit.record("user.password_set", user, by=by)
+    db.session.flush()
 
 
 def grant_role(user: User, role: Role, scope_kind: ScopeKind, scope_id: int | None, *, by: Any = None) -> RoleAssignment:
@@ -156,7 +172,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     email = normalise_email(email)
     if is_locked_out(email, address):
         db.session.add(SignInAttempt(email=email, address=address, succeeded=False))
-        raise SignInRefused(LOCKED_MESSAGE)
+        raise SignInLocked(LOCKED_MESSAGE)
     user = user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
     db.session.add(SignInAttempt(email=email, address=address, succeeded=ok))

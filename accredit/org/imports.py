@@ -88,7 +88,10 @@ def import_org_csv(text: str, *, by: Any = None) -> ImportResult:
     """
     rows = _read_rows(text)
     problems = [(line, p) for line, row in rows if (p := _row_problem(row))]
-    problems += _consistency_problems(rows) if not problems else []
+    bad_lines = {line for line, _ in problems}
+    # Codes are compared on the well-formed rows too, so one upload reports every problem at once.
+    problems += _consistency_problems([(line, row) for line, row in rows if line not in bad_lines])
+    problems.sort(key=lambda problem: problem[0])
     if problems:
         raise OrgImportError(problems)
     result = ImportResult()

@@ -96,15 +96,17 @@ def close_team(team: Team, *, by: Any, reason: str, on: date | None = None) -> N
 
     Side effects: status closed, closed_on set, one audit row. Raises WorkflowError if refused.
     """
-    _fire(team, "close", by=by, reason=reason)
-    team.closed_on = on or date.today()
+    with db.session.no_autoflush:  # status and closing date reach the database together (check constraint)
+        _fire(team, "close", by=by, reason=reason)
+        team.closed_on = on or date.today()
     db.session.flush()
 
 
 def reopen_team(team: Team, *, by: Any, reason: str) -> None:
     """Reopen a closed team (trigger `reopen`). Side effects: status active, closed_on cleared, audit row."""
-    _fire(team, "reopen", by=by, reason=reason)
-    team.closed_on = None
+    with db.session.no_autoflush:
+        _fire(team, "reopen", by=by, reason=reason)
+        team.closed_on = None
     db.session.flush()
 
 
@@ -113,7 +115,8 @@ def merge_team(team: Team, *, into: Team, by: Any, reason: str, on: date | None 
 
     Side effects: status merged, merged_into and closed_on set, one audit row. Raises WorkflowError if refused.
     """
-    _fire(team, "merge", by=by, reason=reason, into=into)
-    team.merged_into = into
-    team.closed_on = on or date.today()
+    with db.session.no_autoflush:
+        _fire(team, "merge", by=by, reason=reason, into=into)
+        team.merged_into = into
+        team.closed_on = on or date.today()
     db.session.flush()
