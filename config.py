@@ -31,7 +31,14 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8  # one shift
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms must not expire under staff
 
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)) + 64 * 1024
+    # Evidence: the largest file accepted, and the request limit just above it (the rest of the form fits in 64 KB).
+    EVIDENCE_MAX_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+    MAX_CONTENT_LENGTH = EVIDENCE_MAX_BYTES + 64 * 1024
+    EVIDENCE_STORAGE = os.environ.get("EVIDENCE_STORAGE", "local")  #: "local" (EVIDENCE_DIR) or "s3"
+    # S3-compatible storage; credentials come from boto3's usual chain (environment, profile, instance role).
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")  #: None for AWS itself
+    S3_REGION = os.environ.get("S3_REGION")
     LOCKOUT_ATTEMPTS = 5
     LOCKOUT_WINDOW_MINUTES = 15
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", 12))

@@ -61,10 +61,11 @@ def _register_blueprints(app: Flask) -> None:
     from accredit.auth.admin import bp as users_bp
     from accredit.auth.views import bp as auth_bp
     from accredit.core.views import bp as core_bp
+    from accredit.evidence.views import bp as evidence_bp
     from accredit.frameworks.views import bp as frameworks_bp
     from accredit.org.admin import bp as org_admin_bp
     from accredit.org.views import bp as org_bp
 
-    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp):
+    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp, evidence_bp):
         app.register_blueprint(bp)
     register_api(app)

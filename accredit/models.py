@@ -1,5 +1,6 @@
 """Imports every domain's models so that SQLAlchemy and Alembic see all tables."""
 from accredit.audit import AuditEvent  # noqa: F401
 from accredit.auth.models import ApiToken, RoleAssignment, SignInAttempt, User  # noqa: F401
+from accredit.evidence.models import Evidence  # noqa: F401
 from accredit.frameworks.models import Framework, FrameworkVersion, Standard  # noqa: F401
 from accredit.org.models import Division, Service, Team  # noqa: F401

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorised)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
@@ -37,6 +38,20 @@ def _load_user(session_id: str) -> Any:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def _unauthorised() -> Any:
+    """Pages redirect to sign-in; scripts and API callers asking for JSON get a 401 they can act on."""
+    from flask import redirect, url_for
+
+    if _wants_json() or request.headers.get("X-Requested-With") == "fetch":
+        from accredit.api.errors import error_response
+
+        return error_response(401, "Sign in to continue")
+    from flask import flash
+
+    flash("Sign in to continue")
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
 def allow_inline_styles() -> None:

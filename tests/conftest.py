@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from accredit import create_app
 from accredit.extensions import db
@@ -41,9 +44,12 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 def _worker_database_url(worker_id: str) -> str:
-    """A database of this worker's own on the PostgreSQL server TEST_DATABASE_URL names, created afresh."""
+    """A database of this run's and worker's own on the server TEST_DATABASE_URL names, created afresh.
+
+    The process id keeps two people's test runs on one server from dropping each other's databases.
+    """
     url = sa.engine.make_url(PG_URL)
-    name = f"{url.database}_accredit_{worker_id}"
+    name = f"{url.database}_accredit_{worker_id}_{os.getpid()}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:  # fails loudly when PostgreSQL is unreachable: never a skip
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -53,16 +59,57 @@ def _worker_database_url(worker_id: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id, tmp_path_factory) -> str:
+def postgres_url(worker_id, tmp_path_factory):
     url = _worker_database_url(worker_id)
     _migrate(url, tmp_path_factory.mktemp("pg-var"))
-    return url
+    yield url
+    admin = sa.create_engine(sa.engine.make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_all(app) -> None:
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole run: every test's app would otherwise compile them all again."""
+
+    def __init__(self):
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])  # checks the source's checksum
+
+    def dump_bytecode(self, bucket):
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _SharedBytecodeCache()
+
+
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as it does in production.
+
+    The `app` fixture keeps an app context pushed (tests share `db.session` with requests) and Flask reuses it
+    for each request: without this, `g` (Flask-Login's user, Flask-WTF's CSRF token) would leak from one
+    request, or one client, into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():
+            return super().open(*args, **kwargs)
+        saved = dict(vars(g))
+        vars(g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            vars(g).clear()
+            vars(g).update(saved)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -75,12 +122,26 @@ def app(request, tmp_path):
         url = request.getfixturevalue("postgres_url")
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, VAR_DIR=tmp_path, EVIDENCE_DIR=tmp_path / "evidence")
     app.config["BACKEND"] = request.param
+    app.test_client_class = FreshGlobalsClient
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     with app.app_context():
         yield app
         db.session.remove()
         if request.param == "postgresql":
             _truncate_all(app)
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Cheap argon2 parameters in tests (production's cost ~100 ms a password); verifying reads them from the hash."""
+    from argon2 import PasswordHasher
+
+    from accredit.auth import passwords
+
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", quick)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", quick.hash("accredit-dummy-password-for-timing"))
 
 
 @pytest.fixture

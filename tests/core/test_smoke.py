@@ -11,7 +11,7 @@ def test_healthz_answers_ok(client):
 def test_home_redirects_anonymous_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.location == "/sign-in?next=%2F"
+    assert response.location == "/sign-in?next=/"
 
 
 def test_signed_in_user_sees_their_team_on_home(client, auth, factory):

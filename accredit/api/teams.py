@@ -1,0 +1,76 @@
+"""Teams in the caller's scope: the list, and one team's current position."""
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_login import current_user
+
+from accredit.api.access import get_or_404_in_scope, require
+from accredit.api.blueprint import MAX_ID, ApiBlueprint
+from accredit.api.pagination import PageArgsSchema, page_schema, paginate
+from accredit.api.schemas import RefSchema, enum_field
+from accredit.org.models import Service, Team, TeamType
+from accredit.org.queries import teams_query
+from workflows.team import TeamStatus
+
+blp = ApiBlueprint("api_teams", __name__, tag="teams", description="Teams in the caller's scope")
+
+
+class TeamSchema(ma.Schema):
+    """A team as every list shows it."""
+
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    team_type = enum_field(TeamType)
+    status = enum_field(TeamStatus)
+    service = ma.fields.Nested(RefSchema, required=True)
+    division = ma.fields.Nested(RefSchema, required=True)
+    opened_on = ma.fields.Date(required=True)
+    closed_on = ma.fields.Date(required=True, allow_none=True)
+    merged_into = ma.fields.Integer(required=True, allow_none=True, attribute="merged_into_id",
+                                    metadata={"description": "Id of the team this one merged into"})
+    version = ma.fields.Integer(required=True, metadata={"description": "Send it back with a write: stale -> 409"})
+
+
+class TeamDetailSchema(TeamSchema):
+    """One team's current position. Each domain adds its part here as it arrives: latest ratings, award,
+    eligibility with its explanation, Step-up level (API.md), as nested fields computed from the team."""
+
+
+_id = {"validate": ma.validate.Range(min=1, max=MAX_ID)}
+
+
+class TeamFilterSchema(PageArgsSchema):
+    division = ma.fields.Integer(**_id, metadata={"description": "Only teams in this division (id)"})
+    service = ma.fields.Integer(**_id, metadata={"description": "Only teams in this service (id)"})
+    team_type = ma.fields.Enum(TeamType, by_value=True)
+    status = ma.fields.Enum(TeamStatus, by_value=True, metadata={"description": "Default: active teams only"})
+
+
+@blp.route("/teams")
+@blp.arguments(TeamFilterSchema, location="query")
+@blp.response(200, page_schema(TeamSchema))
+@blp.errors(403)
+def list_teams(filters: dict[str, Any]) -> dict[str, Any]:
+    """Teams the caller's roles cover, by division, service and name."""
+    require("teams.list")
+    query = teams_query(current_user, include_closed="status" in filters)
+    if "status" in filters:
+        query = query.where(Team.status == filters["status"])
+    if "division" in filters:
+        query = query.where(Service.division_id == filters["division"])
+    if "service" in filters:
+        query = query.where(Team.service_id == filters["service"])
+    if "team_type" in filters:
+        query = query.where(Team.team_type == filters["team_type"])
+    return paginate(query, filters)
+
+
+@blp.route("/teams/<id:team_id>")
+@blp.response(200, TeamDetailSchema)
+@blp.errors(404)
+def get_team(team_id: int) -> Team:
+    """One team, if the caller's roles cover it; otherwise 404, exactly as for a team that does not exist."""
+    return get_or_404_in_scope(Team, team_id, "team.view")

@@ -1,0 +1,39 @@
+"""Reusable selects over the evidence library."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from accredit.evidence.models import Evidence
+from accredit.extensions import db
+
+
+def library_query(team: Any) -> sa.Select:
+    """A team's evidence (deleted items left out), with uploaders loaded, by title."""
+    return (
+        sa.select(Evidence)
+        .options(joinedload(Evidence.uploaded_by))
+        .where(Evidence.team_id == team.id, Evidence.deleted_at.is_(None))
+        .order_by(sa.func.lower(Evidence.title), Evidence.id)
+    )
+
+
+def library(team: Any) -> list[Evidence]:
+    return list(db.session.scalars(library_query(team)))
+
+
+def stale_query(today: date) -> sa.Select:
+    """Evidence whose review-by date has passed (deleted items left out), oldest first."""
+    return (
+        sa.select(Evidence)
+        .where(Evidence.review_by < today, Evidence.deleted_at.is_(None))
+        .order_by(Evidence.review_by, Evidence.id)
+    )
+
+
+def is_blob_referenced(sha256: str) -> bool:
+    """Whether any evidence row (deleted ones included: they may come back) points at this stored file."""
+    return db.session.scalar(sa.select(sa.exists().where(Evidence.content_hash == sha256))) is True
