@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from accredit.api import register as register_api
+    from accredit.assessments.views import bp as assessments_bp
     from accredit.auth.admin import bp as users_bp
     from accredit.auth.views import bp as auth_bp
     from accredit.core.views import bp as core_bp
@@ -66,6 +67,6 @@ def _register_blueprints(app: Flask) -> None:
     from accredit.org.admin import bp as org_admin_bp
     from accredit.org.views import bp as org_bp
 
-    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp, evidence_bp):
+    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp, evidence_bp, assessments_bp):
         app.register_blueprint(bp)
     register_api(app)

@@ -4,3 +4,5 @@ from accredit.auth.models import ApiToken, RoleAssignment, SignInAttempt, User  
 from accredit.evidence.models import Evidence  # noqa: F401
 from accredit.frameworks.models import Framework, FrameworkVersion, Standard  # noqa: F401
 from accredit.org.models import Division, Service, Team  # noqa: F401
+from accredit.assessments.models import AssessmentResponse, SelfAssessment  # noqa: F401
+from accredit.schemes.models import SchemeSettings  # noqa: F401

@@ -24,9 +24,9 @@ Lists take `?page=` (from 1) and `?per_page=` (default 50, at most 500) and answ
 
 
 def blueprints() -> list:
-    from accredit.api import auth, evidence, frameworks, teams
+    from accredit.api import assessments, auth, evidence, frameworks, teams
 
-    return [auth.blp, teams.blp, frameworks.blp, evidence.blp]
+    return [auth.blp, teams.blp, frameworks.blp, evidence.blp, assessments.blp]
 
 
 def register(app: Flask) -> None:

@@ -33,3 +33,5 @@ class PersonSchema(ma.Schema):
 
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
+#: For free text (narratives, reasons): line breaks and tabs are fine; other control characters are not.
+free_text = ma.validate.Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Must not contain control characters.")

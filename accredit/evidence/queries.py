@@ -37,3 +37,13 @@ def stale_query(today: date) -> sa.Select:
 def is_blob_referenced(sha256: str) -> bool:
     """Whether any evidence row (deleted ones included: they may come back) points at this stored file."""
     return db.session.scalar(sa.select(sa.exists().where(Evidence.content_hash == sha256))) is True
+
+
+def library_choices(team_id: int) -> list[tuple[int, str]]:
+    """(id, title) of a team's evidence for a choice list, by title; one query."""
+    rows = db.session.execute(
+        sa.select(Evidence.id, Evidence.title)
+        .where(Evidence.team_id == team_id, Evidence.deleted_at.is_(None))
+        .order_by(sa.func.lower(Evidence.title), Evidence.id)
+    )
+    return [(row.id, row.title) for row in rows]

@@ -1,0 +1,1 @@
+"""Self-assessments: each team's periodic appraisal against its framework's standards."""

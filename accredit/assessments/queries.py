@@ -1,0 +1,69 @@
+"""Reusable reads over self-assessments: the current one, a team's history, ratings per domain."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from accredit.assessments.models import AssessmentResponse, SelfAssessment
+from accredit.extensions import db
+from workflows.ratings import Domain, Rating
+from workflows.rules import RuleResult, domain_ratings, overall_rating
+from workflows.scheme import Scheme
+
+
+def with_answers() -> list:
+    """Loader options that fetch responses, standards and evidence in a fixed number of queries."""
+    return [
+        selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.standard),
+        selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.evidence),
+        selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.updated_by),
+    ]
+
+
+def load_assessment(assessment_id: int) -> SelfAssessment | None:
+    return db.session.scalar(sa.select(SelfAssessment).where(SelfAssessment.id == assessment_id).options(*with_answers()))
+
+
+def team_history(team_id: int) -> list[SelfAssessment]:
+    """Every period's self-assessment for a team, newest first, with answers loaded."""
+    return list(db.session.scalars(
+        sa.select(SelfAssessment).where(SelfAssessment.team_id == team_id)
+        .order_by(SelfAssessment.period_start.desc()).options(*with_answers())
+    ))
+
+
+def assessment_for_period(team_id: int, period_start: date) -> SelfAssessment | None:
+    return db.session.scalar(
+        sa.select(SelfAssessment).where(SelfAssessment.team_id == team_id, SelfAssessment.period_start == period_start)
+    )
+
+
+def ratings_by_domain(assessment: SelfAssessment) -> dict[Domain, list[Rating]]:
+    grouped: dict[Domain, list[Rating]] = defaultdict(list)
+    for response in assessment.responses:
+        if response.rating is not None:
+            grouped[response.standard.domain].append(response.rating)
+    return grouped
+
+
+def domain_results(assessment: SelfAssessment, scheme: Scheme) -> dict[Domain, RuleResult]:
+    """Each domain's rating computed by the framework's aggregation strategy, with its explanation."""
+    strategy = assessment.framework_version.aggregation
+    return domain_ratings(strategy, ratings_by_domain(assessment), scheme.saf_thresholds)
+
+
+def overall_result(assessment: SelfAssessment, scheme: Scheme) -> RuleResult:
+    strategy = assessment.framework_version.aggregation
+    return overall_rating(strategy, ratings_by_domain(assessment), scheme.saf_thresholds)
+
+
+def progress_by_domain(assessment: SelfAssessment) -> dict[Domain, tuple[int, int]]:
+    """(answered, total) per domain, in CQC order; domains without standards are left out."""
+    counts: dict[Domain, list[int]] = {d: [0, 0] for d in Domain}
+    for response in assessment.responses:
+        counts[response.standard.domain][1] += 1
+        counts[response.standard.domain][0] += int(response.is_answered)
+    return {d: (a, t) for d, (a, t) in counts.items() if t}

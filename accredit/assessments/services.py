@@ -1,0 +1,251 @@
+"""Self-assessment state changes: opening periods, saving answers, submit, accept, return, miss, copy forward."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from accredit import audit
+from accredit.assessments.models import AssessmentResponse, SelfAssessment
+from accredit.extensions import db
+from accredit.frameworks.services import current_version
+from accredit.models_base import utcnow
+from accredit.org.models import Team
+from workflows.assessment import ASSESSMENT_WORKFLOW, EDITABLE, AssessmentStatus
+from workflows.base import WorkflowError
+from workflows.periods import Period
+from workflows.ratings import Rating
+
+MAX_NARRATIVE = 5000
+# Line breaks and tabs belong in a narrative; other control characters never do (PostgreSQL refuses NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class AssessmentError(WorkflowError):
+    """A refused change to a self-assessment; `field` names the standard or field it concerns."""
+
+    def __init__(self, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.field = field
+
+
+class EditConflict(AssessmentError):
+    """Someone else saved this standard since the caller loaded it; `theirs` is what they saved."""
+
+    def __init__(self, response: AssessmentResponse):
+        who = response.updated_by.name if response.updated_by else "Someone"
+        super().__init__(f"{who} changed {response.standard.code} since you opened it", field=response.standard.code)
+        self.theirs = response
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the caller wants one standard to say; None evidence leaves the links as they are."""
+
+    code: str
+    rating: Rating | None
+    narrative: str
+    evidence_ids: Sequence[int] | None = None
+    expected_version: int | None = None  #: the response version the caller loaded (None: don't check)
+
+
+def ensure_assessment(team: Team, period: Period) -> tuple[SelfAssessment, bool]:
+    """The team's assessment for `period`, created (open, one empty answer per standard) if missing.
+
+    Uses the current version of the team's framework. Returns (assessment, created). Idempotent.
+    Raises AssessmentError if the team's framework has not been imported.
+    """
+    existing = db.session.scalar(
+        sa.select(SelfAssessment).where(SelfAssessment.team_id == team.id, SelfAssessment.period_start == period.start)
+    )
+    if existing is not None:
+        return existing, False
+    version = current_version(team.framework_key)
+    if version is None:
+        raise AssessmentError(f"The framework {team.framework_key} has not been imported")
+    assessment = SelfAssessment(
+        team=team, framework_version=version, period_start=period.start, period_end=period.end,
+        due_on=period.due, status=AssessmentStatus.OPEN,
+    )
+    assessment.responses = [
+        AssessmentResponse(standard=s, position=s.position, narrative="") for s in version.standards
+    ]
+    db.session.add(assessment)
+    db.session.flush()
+    audit.record("assessment.open", assessment, to_state=assessment.status, data={"period": period.start.isoformat()})
+    return assessment, True
+
+
+def _fire(assessment: SelfAssessment, trigger: str, *, by: Any, reason: str | None = None) -> None:
+    fired = ASSESSMENT_WORKFLOW.fire(assessment, trigger, reason=reason, by=by)
+    audit.record(trigger, assessment, by=by, from_state=fired.from_state, to_state=fired.to_state,
+                 reason=reason, workflow_version=ASSESSMENT_WORKFLOW.version)
+
+
+def start_self_assessment(assessment: SelfAssessment, *, by: Any) -> None:
+    """Trigger `start`: open -> in_progress. Side effects: started_at, audit row."""
+    _fire(assessment, "start", by=by)
+    assessment.started_at = utcnow()
+    db.session.flush()
+
+
+def save_answers(assessment: SelfAssessment, answers: Iterable[Answer], *, by: Any) -> list[AssessmentResponse]:
+    """Save answers to standards, starting the assessment if it was open.
+
+    Checks every answer before writing any: unknown standard, too long a narrative, evidence from
+    another team, or a stale `expected_version` (EditConflict) raise and change nothing. Answers equal
+    to what is stored are skipped. Side effects: response rows (their versions bump), updated_at
+    (bumps the assessment version), `start` if open. Returns the responses that changed.
+    """
+    if assessment.status not in EDITABLE:
+        raise AssessmentError(f"This self-assessment is {assessment.status.label.lower()} and can no longer be changed")
+    planned = [(_response(assessment, a.code), a) for a in answers]
+    for response, answer in planned:
+        _check_answer(assessment, response, answer)
+    changed = [(r, a) for r, a in planned if _differs(r, a)]
+    if changed and assessment.status is AssessmentStatus.OPEN:
+        start_self_assessment(assessment, by=by)
+    for response, answer in changed:
+        _apply(response, answer, by)
+    if changed:
+        assessment.updated_at = utcnow()
+    db.session.flush()
+    return [r for r, _ in changed]
+
+
+def _response(assessment: SelfAssessment, code: str) -> AssessmentResponse:
+    response = assessment.response_for(code)
+    if response is None:
+        raise AssessmentError(f"{code} is not a standard of this self-assessment", field=code)
+    return response
+
+
+def _check_answer(assessment: SelfAssessment, response: AssessmentResponse, answer: Answer) -> None:
+    if answer.expected_version is not None and answer.expected_version != response.version and _differs(response, answer):
+        raise EditConflict(response)
+    if _CONTROL.search(answer.narrative):
+        raise AssessmentError(f"{answer.code}: the narrative contains characters that cannot be stored", field=answer.code)
+    if len(answer.narrative) > MAX_NARRATIVE:
+        raise AssessmentError(f"{answer.code}: the narrative must be {MAX_NARRATIVE} characters or fewer", field=answer.code)
+    if answer.evidence_ids:
+        from accredit.evidence.models import Evidence
+
+        found = db.session.scalars(
+            sa.select(Evidence.id).where(Evidence.id.in_(answer.evidence_ids), Evidence.team_id == assessment.team_id,
+                                         Evidence.deleted_at.is_(None))
+        ).all()
+        if set(found) != set(answer.evidence_ids):
+            raise AssessmentError(f"{answer.code}: evidence can only come from this team's library", field=answer.code)
+
+
+def _differs(response: AssessmentResponse, answer: Answer) -> bool:
+    if response.rating != answer.rating or (response.narrative or "") != answer.narrative:
+        return True
+    return answer.evidence_ids is not None and {e.id for e in response.evidence} != set(answer.evidence_ids)
+
+
+def _apply(response: AssessmentResponse, answer: Answer, by: Any) -> None:
+    from accredit.evidence.models import Evidence
+
+    response.rating, response.narrative = answer.rating, answer.narrative
+    if answer.evidence_ids is not None:
+        ids = list(answer.evidence_ids)
+        response.evidence = list(db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(ids)))) if ids else []
+    response.updated_at, response.updated_by_id = utcnow(), getattr(by, "id", None)
+
+
+def submit_self_assessment(assessment: SelfAssessment, *, by: Any) -> None:
+    """Trigger `submit`: in_progress -> submitted, once every standard has a rating and a narrative.
+
+    Side effects: submitted_at/by, return reason cleared, audit row. Raises GuardRefused naming
+    every unanswered standard, IllegalTrigger from any other state.
+    """
+    _fire(assessment, "submit", by=by)
+    assessment.submitted_at, assessment.submitted_by_id = utcnow(), by.id
+    assessment.return_reason = None
+    db.session.flush()
+
+
+def accept_self_assessment(assessment: SelfAssessment, *, by: Any) -> None:
+    """Trigger `accept`: submitted -> accepted. Side effects: accepted_at/by, audit row."""
+    _fire(assessment, "accept", by=by)
+    assessment.accepted_at, assessment.accepted_by_id = utcnow(), by.id
+    db.session.flush()
+
+
+def return_self_assessment(assessment: SelfAssessment, *, by: Any, reason: str) -> None:
+    """Trigger `return_to_team`: submitted -> in_progress with a reason the team sees at the top.
+
+    Side effects: returned_at, return_reason, submitted_at/by cleared (it must be submitted again), audit row.
+    """
+    _fire(assessment, "return_to_team", by=by, reason=reason)
+    assessment.returned_at, assessment.return_reason = utcnow(), reason.strip()
+    assessment.submitted_at = assessment.submitted_by_id = None
+    db.session.flush()
+
+
+def close_missed(assessment: SelfAssessment, *, now: datetime) -> None:
+    """Trigger `close_period` (the system, when the period ends unsubmitted): -> missed. Audited."""
+    _fire(assessment, "close_period", by=None, reason="The period ended without a submission")
+    assessment.closed_at = now
+    db.session.flush()
+
+
+def previous_assessment(assessment: SelfAssessment) -> SelfAssessment | None:
+    """The team's latest assessment before this one that has any answer, or None."""
+    return db.session.scalar(
+        sa.select(SelfAssessment)
+        .where(SelfAssessment.team_id == assessment.team_id, SelfAssessment.period_start < assessment.period_start)
+        .where(SelfAssessment.responses.any(AssessmentResponse.rating.is_not(None)))
+        .order_by(SelfAssessment.period_start.desc())
+        .limit(1)
+    )
+
+
+def copy_forward(assessment: SelfAssessment, *, by: Any) -> list[str]:
+    """Fill this period's unanswered standards from the previous period's answers and evidence links.
+
+    Standards are matched by code (so a newer framework version still copies what it shares); answers
+    already given this period are kept. Returns the codes copied. Raises AssessmentError if there is
+    nothing to copy from or the assessment can no longer be changed.
+    """
+    source = previous_assessment(assessment)
+    if source is None:
+        raise AssessmentError("There is no earlier self-assessment to start from")
+    answers = []
+    for response in assessment.responses:
+        old = source.response_for(response.standard.code)
+        if old is None or response.rating is not None or (response.narrative or "").strip() or old.rating is None:
+            continue
+        answers.append(Answer(response.standard.code, old.rating, old.narrative,
+                              [e.id for e in old.evidence if e.deleted_at is None]))
+    changed = save_answers(assessment, answers, by=by)
+    audit.record("assessment.copy_forward", assessment, by=by,
+                 data={"from": source.id, "standards": [r.standard.code for r in changed]})
+    return [r.standard.code for r in changed]
+
+
+def today_in_london(now: datetime | None = None) -> date:
+    from accredit.assessments.models import LONDON
+
+    return (now or utcnow()).astimezone(LONDON).date()
+
+
+def split_conflicts(assessment: SelfAssessment, answers: Iterable[Answer]) -> tuple[list[Answer], list[AssessmentResponse]]:
+    """Separate answers that can be saved from standards someone else changed since the caller loaded them.
+
+    Returns (answers safe to save, responses in conflict). Reads only; changes nothing.
+    """
+    clean, conflicts = [], []
+    for answer in answers:
+        response = _response(assessment, answer.code)
+        stale = answer.expected_version is not None and answer.expected_version != response.version
+        if stale and _differs(response, answer):
+            conflicts.append(response)
+        else:
+            clean.append(answer)
+    return clean, conflicts

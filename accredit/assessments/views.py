@@ -1,0 +1,221 @@
+"""Self-assessment pages: a team's history, the long form (saved as you go), submit, accept and return."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from accredit.assessments import queries, services
+from accredit.assessments.permissions import triggers_for
+from accredit.core.views import render_diagram
+from accredit.extensions import db
+from accredit.org.models import Team
+from accredit.permissions import authorise, can
+from accredit.schemes.services import current_scheme
+from forms.assessments import ConfirmForm, ReturnForm, build_assessment_form
+from workflows.assessment import ASSESSMENT_WORKFLOW, EDITABLE
+from workflows.base import IllegalTrigger, WorkflowError
+from workflows.periods import period_containing
+from workflows.ratings import Rating
+
+bp = Blueprint("assessments", __name__)
+
+
+def _load(assessment_id: int, action: str = "assessment.view"):
+    assessment = queries.load_assessment(assessment_id)
+    authorise(action, assessment, view_action="assessment.view")
+    return assessment
+
+
+def _evidence_choices(team_id: int) -> list[tuple[int, str]]:
+    from accredit.evidence.queries import library_choices
+
+    return library_choices(team_id)
+
+
+@bp.route("/teams/<int:team_id>/self-assessments")
+@login_required
+def history(team_id: int):
+    team = db.session.get(Team, team_id)
+    authorise("team.view", team, view_action="team.view")
+    scheme = current_scheme()
+    rows = [(a, queries.domain_results(a, scheme), queries.overall_result(a, scheme)) for a in queries.team_history(team.id)]
+    latest = rows[0][0] if rows else None
+    diagram = render_diagram(ASSESSMENT_WORKFLOW, latest.status) if latest else None
+    return render_template("assessments/history.html", team=team, rows=rows, diagram=diagram, latest=latest)
+
+
+@bp.route("/teams/<int:team_id>/self-assessments/current")
+@login_required
+def current(team_id: int):
+    """Open (creating if the scheduler has not yet) this period's self-assessment and go to it."""
+    team = db.session.get(Team, team_id)
+    authorise("team.view", team, view_action="team.view")
+    scheme = current_scheme()
+    period = period_containing(services.today_in_london(), scheme.assessment_cadence, scheme.assessment_due_after_days)
+    try:
+        assessment, created = services.ensure_assessment(team, period)
+    except services.AssessmentError as refused:
+        flash(refused.reason)
+        return redirect(url_for("org.team", team_id=team.id))
+    if created:
+        db.session.commit()
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/self-assessments/<int:assessment_id>", methods=["GET", "POST"])
+@login_required
+def show(assessment_id: int):
+    assessment = _load(assessment_id)
+    editable = assessment.status in EDITABLE and can(current_user, "assessment.edit", assessment)
+    form = build_assessment_form(assessment, _evidence_choices(assessment.team_id),
+                                 formdata=request.form if request.method == "POST" else None)
+    conflicts: list[Any] = []
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        if form.validate():
+            conflicts = _save_form(assessment, form)
+            if not conflicts:
+                return _after_save(assessment)
+    return _render_form(assessment, form, editable, conflicts)
+
+
+def _answers_from(form, assessment) -> list[services.Answer]:
+    answers = []
+    for response in assessment.responses:
+        sub = form[response.standard.code]
+        version = int(sub.version.data) if str(sub.version.data or "").isdigit() else None
+        rating = Rating(sub.rating.data) if sub.rating.data else None
+        answers.append(services.Answer(response.standard.code, rating, (sub.narrative.data or "").strip(),
+                                       list(sub.evidence.data or []), version))
+    return answers
+
+
+def _save_form(assessment, form) -> list[Any]:
+    """Save what can be saved; return the responses someone else changed meanwhile (their edit kept)."""
+    clean, conflicts = services.split_conflicts(assessment, _answers_from(form, assessment))
+    try:
+        services.save_answers(assessment, clean, by=current_user)
+    except services.AssessmentError as refused:
+        db.session.rollback()
+        target = form[refused.field].narrative if refused.field in form else None
+        (target.errors if target is not None else form.form_errors).append(refused.reason)
+        return []
+    db.session.commit()
+    for response in conflicts:  # the page offers their answer beside yours; saving again keeps yours
+        form[response.standard.code].version.data = str(response.version)
+    return conflicts
+
+
+def _after_save(assessment):
+    if request.form.get("action") == "submit":
+        return redirect(url_for("assessments.submit", assessment_id=assessment.id))
+    flash("Your answers have been saved", "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+def _render_form(assessment, form, editable: bool, conflicts: list[Any]):
+    scheme = current_scheme()
+    return render_template(
+        "assessments/form.html", assessment=assessment, form=form, editable=editable, conflicts=conflicts,
+        progress=queries.progress_by_domain(assessment), domains=queries.domain_results(assessment, scheme),
+        overall=queries.overall_result(assessment, scheme), triggers=triggers_for(current_user, assessment),
+        confirm=ConfirmForm(), previous=services.previous_assessment(assessment) if editable else None,
+        by_domain=assessment.framework_version.standards_by_domain(),
+    )
+
+
+@bp.route("/self-assessments/<int:assessment_id>/responses/<code>", methods=["POST"])
+@login_required
+def autosave(assessment_id: int, code: str):
+    """Save one standard as the user types (static/js/autosave.js); answers JSON, 409 on a conflict."""
+    assessment = _load(assessment_id, "assessment.edit")
+    form = build_assessment_form(assessment, _evidence_choices(assessment.team_id), formdata=request.form)
+    if code not in form or not form[code].validate(form):
+        return jsonify({"error": {"code": "bad_request", "message": "That answer could not be read", "details": {}}}), 400
+    answer = next(a for a in _answers_from(form, assessment) if a.code == code)
+    try:
+        services.save_answers(assessment, [answer], by=current_user)
+    except services.EditConflict as conflict:
+        db.session.rollback()
+        return jsonify(_conflict_body(conflict)), 409
+    except services.AssessmentError as refused:
+        db.session.rollback()
+        return jsonify({"error": {"code": "unprocessable", "message": refused.reason, "details": {}}}), 422
+    db.session.commit()
+    response = assessment.response_for(code)
+    return jsonify({"code": code, "version": response.version, "answered": response.is_answered,
+                    "saved_at": response.updated_at.isoformat() if response.updated_at else None})
+
+
+def _conflict_body(conflict: services.EditConflict) -> dict:
+    theirs = conflict.theirs
+    return {"error": {"code": "conflict", "message": conflict.reason, "details": {
+        "version": theirs.version, "rating": theirs.rating.value if theirs.rating else None,
+        "rating_label": theirs.rating.label if theirs.rating else "No rating", "narrative": theirs.narrative,
+        "by": theirs.updated_by.name if theirs.updated_by else None}}}
+
+
+@bp.route("/self-assessments/<int:assessment_id>/copy-forward", methods=["POST"])
+@login_required
+def copy_forward(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.edit")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        copied = services.copy_forward(assessment, by=current_user)
+    except services.AssessmentError as refused:
+        db.session.rollback()
+        flash(refused.reason)
+    else:
+        db.session.commit()
+        flash(f"Copied {len(copied)} answers from last period. Change what has changed, then submit.", "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
+
+
+@bp.route("/self-assessments/<int:assessment_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.submit")
+    form = ConfirmForm()
+    try:
+        reasons = ASSESSMENT_WORKFLOW.check(assessment, "submit")
+    except IllegalTrigger:
+        reasons = [f"It is {assessment.status.label.lower()}, not in progress"]
+    if form.validate_on_submit() and not reasons:
+        return _fire_and_redirect(assessment, services.submit_self_assessment, "Self-assessment submitted")
+    return render_template("assessments/submit.html", assessment=assessment, form=form, reasons=reasons)
+
+
+@bp.route("/self-assessments/<int:assessment_id>/accept", methods=["POST"])
+@login_required
+def accept(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.review")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _fire_and_redirect(assessment, services.accept_self_assessment, "Self-assessment accepted")
+
+
+@bp.route("/self-assessments/<int:assessment_id>/return", methods=["GET", "POST"])
+@login_required
+def return_to_team(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.review")
+    form = ReturnForm()
+    if form.validate_on_submit():
+        return _fire_and_redirect(assessment, services.return_self_assessment, "Returned to the team",
+                                  reason=form.reason.data)
+    return render_template("assessments/return.html", assessment=assessment, form=form)
+
+
+def _fire_and_redirect(assessment, service, message: str, **kwargs: Any):
+    try:
+        service(assessment, by=current_user, **kwargs)
+    except WorkflowError as refused:
+        db.session.rollback()
+        flash(f"That could not be done: {refused.reason}")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id))
