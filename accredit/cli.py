@@ -31,7 +31,6 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], scopes: t
     """Add a user with roles (one --scope per --role, in order)."""
     from accredit.auth import services
     from accredit.org.queries import parse_scope
-    from accredit.roles import Role
 
     if len(scopes) != len(roles):
         _fail("give one --scope for each --role")
@@ -40,11 +39,21 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], scopes: t
         user = services.create_user(email, name, password=password)
         for role, scope in zip(roles, scopes, strict=True):
             kind, scope_id = parse_scope(scope)
-            services.grant_role(user, Role(role), kind, scope_id)
+            services.grant_role(user, _role(role), kind, scope_id)
     except (services.AccountError, ValueError) as refused:
         _fail(str(refused))
     db.session.commit()
     click.echo(f"Created {user.email} (id {user.id})")
+
+
+def _role(value: str):
+    """The Role written `value`; raises ValueError naming the roles there are."""
+    from accredit.roles import Role
+
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValueError(f"role {value!r} is not one of {', '.join(r.value for r in Role)}") from None
 
 
 @org_cli.command("import")
