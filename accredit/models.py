@@ -6,3 +6,6 @@ from accredit.frameworks.models import Framework, FrameworkVersion, Standard  # 
 from accredit.org.models import Division, Service, Team  # noqa: F401
 from accredit.assessments.models import AssessmentResponse, SelfAssessment  # noqa: F401
 from accredit.schemes.models import SchemeSettings  # noqa: F401
+from accredit.visits.models import ConflictDeclaration, Visit, VisitRating, VisitReviewer  # noqa: F401
+from accredit.actions.models import Action  # noqa: F401
+from accredit.accreditation.models import Application, EligibilityCheck  # noqa: F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from workflows.ratings import Domain, Rating
@@ -119,3 +120,104 @@ def overall_rating(strategy: str, by_domain: Mapping[Domain, Sequence[Rating]],
     if len(rated) < len(Domain):
         return RuleResult(None, f"Not rated: {len(Domain) - len(rated)} domains have no rating yet", strategy, {})
     return cqc_principles(rated, what="domains")
+
+
+# --- Eligibility for accreditation (DESIGN.md §4.3) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitOutcome:
+    """A published Quality Review Visit as the eligibility rule sees it."""
+
+    visit_id: int
+    published_on: date
+    visit_date: date
+    overall: Rating
+
+
+def _on(day: date) -> str:
+    return day.strftime("%-d %B %Y")
+
+
+def eligibility(visits: Sequence[VisitOutcome], *, needed: int = 2,
+                minimum: Rating = Rating.GOOD) -> RuleResult[bool]:
+    """Eligible when the `needed` most recent published QRVs were all rated `minimum` or better overall.
+
+    `visits` are the team's published QRVs (cancelled and unpublished ones never reach the rule), any order.
+    """
+    ordered = sorted(visits, key=lambda v: (v.visit_date, v.published_on, v.visit_id))
+    recent = ordered[-needed:]
+    inputs = {"visits": [{"id": v.visit_id, "date": v.visit_date.isoformat(), "overall": v.overall.value} for v in recent],
+              "needed": needed, "minimum": minimum.value}
+    listed = "; ".join(f"QRV of {_on(v.visit_date)}: {v.overall.label}" for v in recent)
+    rule = f"needs {needed} consecutive published QRVs rated {minimum.label} or better"
+    if len(recent) < needed:
+        so_far = f"{len(recent)} published so far" + (f" ({listed})" if recent else "")
+        return RuleResult(False, f"Not yet eligible: {rule}; {so_far}", "eligibility", inputs)
+    below = [v for v in recent if v.overall < minimum]
+    if below:
+        last = below[-1]
+        return RuleResult(False, f"Not eligible: {rule}; {listed} (below {minimum.label} on {_on(last.visit_date)})",
+                          "eligibility", inputs)
+    return RuleResult(True, f"Eligible: {listed}", "eligibility", inputs)
+
+
+# --- The award rule (DESIGN.md §4.4) ----------------------------------------------------------------------
+
+OUTSTANDING_TEAM = "outstanding_team"
+EXCELLING_TEAM = "excelling_team"
+
+
+def award_outcome(ratings: Mapping[Domain, Rating], *, outstanding_needed: int = 2,
+                  floor: Rating = Rating.GOOD) -> RuleResult[str | None]:
+    """Excelling Team: Outstanding in all five domains. Outstanding Team: Outstanding in at least
+    `outstanding_needed` domains and none below `floor`. Otherwise no award (None).
+
+    Raises ValueError unless every domain has a rating.
+    """
+    missing = [d.label for d in Domain if d not in ratings]
+    if missing:
+        raise ValueError(f"every domain needs a rating; missing: {', '.join(missing)}")
+    outstanding = [d.label for d in Domain if ratings[d] is Rating.OUTSTANDING]
+    below = [f"{d.label} ({ratings[d].label})" for d in Domain if ratings[d] < floor]
+    inputs = {"ratings": {d.value: ratings[d].value for d in Domain}, "outstanding_needed": outstanding_needed,
+              "floor": floor.value}
+    named = _and(outstanding) if outstanding else "no domain"
+    if len(outstanding) == len(Domain):
+        return RuleResult(EXCELLING_TEAM, "Excelling Team: Outstanding in all five domains", "award", inputs)
+    if len(outstanding) >= outstanding_needed and not below:
+        text = (f"Outstanding Team: Outstanding in {named} ({len(outstanding)} of {outstanding_needed} needed); "
+                f"no domain below {floor.label}")
+        return RuleResult(OUTSTANDING_TEAM, text, "award", inputs)
+    reasons = []
+    if len(outstanding) < outstanding_needed:
+        reasons.append(f"Outstanding in {named} ({len(outstanding)} of {outstanding_needed} needed)")
+    if below:
+        reasons.append(f"below {floor.label} in {_and(below)}")
+    return RuleResult(None, f"No award: {'; '.join(reasons)}", "award", inputs)
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# --- Conflicts of interest (DESIGN.md §5.5) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConflictFacts:
+    """What is known of one person: the teams they belong to, manage (by line), or declared a conflict with."""
+
+    member_of: frozenset[int] = frozenset()
+    manages: frozenset[int] = frozenset()
+    declared: frozenset[int] = frozenset()
+
+
+def conflicts_of_interest(team_id: int, facts: ConflictFacts) -> list[str]:
+    """Why this person may not review or judge the team (empty when there is no conflict)."""
+    reasons = []
+    if team_id in facts.member_of:
+        reasons.append("works in this team")
+    if team_id in facts.manages:
+        reasons.append("manages this team in their line")
+    if team_id in facts.declared:
+        reasons.append("has declared a conflict of interest with this team")
+    return reasons

@@ -23,6 +23,8 @@ class Scheme:
     saf_thresholds: SafThresholds = field(default_factory=SafThresholds)
     #: Quality Review Visits and accreditation (DESIGN.md §4.2–4.4)
     factual_accuracy_working_days: int = 10
+    eligibility_visits_needed: int = 2  #: consecutive published QRVs rated Good or better
+    award_outstanding_needed: int = 2  #: Outstanding domains for an Outstanding Team (none below Good)
     invitation_valid_days: int = 90
     appeal_working_days: int = 15
     award_valid_months: int = 12

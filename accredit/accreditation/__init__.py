@@ -1,0 +1,1 @@
+"""Accreditation: eligibility, invitations, applications, panels, awards and appeals."""

@@ -1,0 +1,1 @@
+"""Improvement actions: each team's improvement plan, from findings to verified closure."""

@@ -1,0 +1,1 @@
+"""Quality Review Visits and peer reviews: planning, reviewers, ratings, the report and its publication."""
