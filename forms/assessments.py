@@ -24,7 +24,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class StandardAnswerForm(Form):
-    rating = RadioField("Rating", choices=RATING_CHOICES, validators=[Optional()], validate_choice=True)
+    # Choices as a dict (value -> label): WTForms deprecates tuples, warning once per field of 27 forms a page.
+    rating = RadioField("Rating", choices=dict(RATING_CHOICES), validators=[Optional()], validate_choice=True)
     narrative = TextAreaField(
         "What is happening and how you know",
         validators=[Length(max=MAX_NARRATIVE, message=f"The narrative must be {MAX_NARRATIVE} characters or fewer")],
@@ -68,5 +69,5 @@ def build_assessment_form(assessment: Any, evidence_choices: list[tuple[int, str
     }
     form = AssessmentForm(formdata=formdata, data=data) if formdata is not None else AssessmentForm(data=data)
     for response in assessment.responses:
-        form[response.standard.code].evidence.choices = evidence_choices
+        form[response.standard.code].evidence.choices = dict(evidence_choices)
     return form

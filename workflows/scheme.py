@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.periods import CADENCES
+from workflows.reminders import check_reminder_settings
 from workflows.rules import SafThresholds
 
 
@@ -33,12 +34,19 @@ class Scheme:
         default_factory=lambda: {"step_down": 12, "standard": 6, "step_up": 3, "intensive": 1}
     )
     stepup_min_months_before_step_down: int = 3
+    #: Self-assessment reminders (DESIGN.md §6): days before the due date, to the team lead
+    assessment_reminder_days: tuple[int, ...] = (7, 1)
+    #: The overdue ladder: (days overdue, audience); audiences are workflows.reminders.AUDIENCES
+    assessment_escalation: tuple[tuple[int, str], ...] = (
+        (1, "team_lead"), (7, "division_quality_lead"), (14, "trust_quality_lead"),
+    )
 
     def __post_init__(self) -> None:
         if self.assessment_cadence not in CADENCES:
             raise ValueError(f"assessment_cadence must be one of {', '.join(CADENCES)}")
         if not 0 <= self.assessment_due_after_days <= 88:
             raise ValueError("assessment_due_after_days must be between 0 and 88")
+        check_reminder_settings(self.assessment_reminder_days, self.assessment_escalation)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Scheme:
@@ -50,6 +58,8 @@ class Scheme:
                 raise ValueError(f"unknown scheme setting {key!r}")
             if key == "saf_thresholds":
                 value = SafThresholds(**value)
+            elif key in _SEQUENCES:
+                value = _as_tuples(key, value)
             elif isinstance(getattr(cls(), key), int) and not (isinstance(value, int) and not isinstance(value, bool)):
                 raise ValueError(f"scheme setting {key!r} must be a whole number")
             kwargs[key] = value
@@ -57,6 +67,16 @@ class Scheme:
 
     def to_mapping(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+#: Settings stored as JSON lists that the Scheme holds as (nested) tuples: equal again after a JSON round trip.
+_SEQUENCES = {"assessment_reminder_days", "assessment_escalation"}
+
+
+def _as_tuples(key: str, value: Any) -> tuple:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"scheme setting {key!r} must be a list")
+    return tuple(_as_tuples(key, v) if isinstance(v, list | tuple) else v for v in value)
 
 
 DEFAULT_SCHEME = Scheme()

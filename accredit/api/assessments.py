@@ -6,6 +6,7 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from accredit.api.access import get_or_404_in_scope, require
 from accredit.api.blueprint import ApiBlueprint
@@ -131,10 +132,18 @@ def get_assessment(assessment_id: int) -> SelfAssessment:
     return _load(assessment_id)
 
 
+CHANGED = "This self-assessment has changed since you read it: read it again"
+
+
 def _check_version(assessment: SelfAssessment, version: int | None) -> None:
     if version is not None and version != assessment.version:
-        raise ApiError(409, "This self-assessment has changed since you read it: read it again",
-                       details={"version": assessment.version})
+        raise ApiError(409, CHANGED, details={"version": assessment.version})
+
+
+def _changed_meanwhile(assessment: SelfAssessment) -> ApiError:
+    """The 409 for a write that lost a race: another request committed a change between our read and our write."""
+    db.session.rollback()
+    return ApiError(409, CHANGED, details={"version": db.session.get(SelfAssessment, assessment.id).version})
 
 
 @blp.route("/self-assessments/<id:assessment_id>/responses", methods=["PUT"])
@@ -150,10 +159,12 @@ def save_responses(body: dict[str, Any], assessment_id: int) -> SelfAssessment:
     answers = [services.Answer(a["standard"], a["rating"], a["narrative"].strip(), a["evidence"]) for a in body["responses"]]
     try:
         services.save_answers(assessment, answers, by=current_user)
+        db.session.commit()
     except services.AssessmentError as refused:
         db.session.rollback()
         raise ApiError(422, refused.reason, details={"standard": refused.field}) from None
-    db.session.commit()
+    except StaleDataError:
+        raise _changed_meanwhile(assessment) from None
     return queries.load_assessment(assessment.id)
 
 
@@ -165,7 +176,8 @@ FIRE = {
 }
 
 
-@blp.route("/self-assessments/<id:assessment_id>/transitions/<slug:trigger>", methods=["POST"])
+# Triggers are snake_case (`return_to_team`): the slug converter, for kebab-case keys, would answer 404.
+@blp.route("/self-assessments/<id:assessment_id>/transitions/<string:trigger>", methods=["POST"])
 @blp.arguments(FireSchema)
 @blp.response(200, AssessmentSchema)
 @blp.errors(403, 404, 409, 422)
@@ -179,11 +191,13 @@ def fire(body: dict[str, Any], assessment_id: int, trigger: str) -> SelfAssessme
     kwargs = {"reason": body["reason"] or ""} if trigger == "return_to_team" else {}
     try:
         FIRE[trigger](assessment, by=current_user, **kwargs)
+        db.session.commit()
+    except StaleDataError:
+        raise _changed_meanwhile(assessment) from None
     except IllegalTrigger as refused:
         db.session.rollback()
         raise ApiError(409, refused.reason, details={"state": assessment.status.value, "allowed": refused.allowed}) from None
     except GuardRefused as refused:
         db.session.rollback()
         raise ApiError(422, refused.reason, details={"missing": assessment.unanswered_codes(), "reasons": refused.reasons}) from None
-    db.session.commit()
     return queries.load_assessment(assessment.id)

@@ -109,10 +109,11 @@ def save_answers(assessment: SelfAssessment, answers: Iterable[Answer], *, by: A
     changed = [(r, a) for r, a in planned if _differs(r, a)]
     if changed and assessment.status is AssessmentStatus.OPEN:
         start_self_assessment(assessment, by=by)
-    for response, answer in changed:
-        _apply(response, answer, by)
-    if changed:
-        assessment.updated_at = utcnow()
+    with db.session.no_autoflush:  # one UPDATE per answer, however many attributes (and lazy loads) it takes
+        for response, answer in changed:
+            _apply(response, answer, by)
+        if changed:
+            assessment.updated_at = utcnow()
     db.session.flush()
     return [r for r, _ in changed]
 
@@ -164,16 +165,18 @@ def submit_self_assessment(assessment: SelfAssessment, *, by: Any) -> None:
     Side effects: submitted_at/by, return reason cleared, audit row. Raises GuardRefused naming
     every unanswered standard, IllegalTrigger from any other state.
     """
-    _fire(assessment, "submit", by=by)
-    assessment.submitted_at, assessment.submitted_by_id = utcnow(), by.id
-    assessment.return_reason = None
+    with db.session.no_autoflush:  # state and submission reach the database together (check constraint)
+        _fire(assessment, "submit", by=by)
+        assessment.submitted_at, assessment.submitted_by_id = utcnow(), by.id
+        assessment.return_reason = None
     db.session.flush()
 
 
 def accept_self_assessment(assessment: SelfAssessment, *, by: Any) -> None:
     """Trigger `accept`: submitted -> accepted. Side effects: accepted_at/by, audit row."""
-    _fire(assessment, "accept", by=by)
-    assessment.accepted_at, assessment.accepted_by_id = utcnow(), by.id
+    with db.session.no_autoflush:
+        _fire(assessment, "accept", by=by)
+        assessment.accepted_at, assessment.accepted_by_id = utcnow(), by.id
     db.session.flush()
 
 
@@ -182,9 +185,10 @@ def return_self_assessment(assessment: SelfAssessment, *, by: Any, reason: str) 
 
     Side effects: returned_at, return_reason, submitted_at/by cleared (it must be submitted again), audit row.
     """
-    _fire(assessment, "return_to_team", by=by, reason=reason)
-    assessment.returned_at, assessment.return_reason = utcnow(), reason.strip()
-    assessment.submitted_at = assessment.submitted_by_id = None
+    with db.session.no_autoflush:
+        _fire(assessment, "return_to_team", by=by, reason=reason)
+        assessment.returned_at, assessment.return_reason = utcnow(), reason.strip()
+        assessment.submitted_at = assessment.submitted_by_id = None
     db.session.flush()
 
 

@@ -1,10 +1,12 @@
 """Self-assessment pages: a team's history, the long form (saved as you go), submit, accept and return."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from accredit.assessments import queries, services
 from accredit.assessments.permissions import triggers_for
@@ -76,8 +78,8 @@ def show(assessment_id: int):
         if not editable:
             abort(403)
         if form.validate():
-            conflicts = _save_form(assessment, form)
-            if not conflicts:
+            saved, conflicts = _save_form(assessment, form)
+            if saved and not conflicts:
                 return _after_save(assessment)
     return _render_form(assessment, form, editable, conflicts)
 
@@ -93,20 +95,46 @@ def _answers_from(form, assessment) -> list[services.Answer]:
     return answers
 
 
-def _save_form(assessment, form) -> list[Any]:
-    """Save what can be saved; return the responses someone else changed meanwhile (their edit kept)."""
-    clean, conflicts = services.split_conflicts(assessment, _answers_from(form, assessment))
+def _commit_saving(assessment, save: Callable[[Any], Any]) -> Any:
+    """Run `save(assessment)`, commit, and return what it returned.
+
+    Every save moves the assessment row's version on, so a save of another standard committed meanwhile (two
+    people, or two fields saved at once) makes the flush fail with StaleDataError: roll back and run `save` once
+    more on the fresh row. A real conflict is still caught, by the standard's own version. Errors propagate.
+    """
     try:
-        services.save_answers(assessment, clean, by=current_user)
+        result = save(assessment)
+        db.session.commit()
+        return result
+    except StaleDataError:
+        db.session.rollback()
+    queries.load_assessment(assessment.id)  # the fresh row and answers, into the same object
+    result = save(assessment)
+    db.session.commit()
+    return result
+
+
+def _save_form(assessment, form) -> tuple[bool, list[Any]]:
+    """Save what can be saved. Returns (saved, the responses someone else changed meanwhile: their edit kept);
+    not saved when the service refused an answer, whose reason is then put next to its narrative."""
+
+    def save(current) -> list[Any]:
+        clean, conflicts = services.split_conflicts(current, _answers_from(form, current))
+        services.save_answers(current, clean, by=current_user)
+        return conflicts
+
+    try:
+        conflicts = _commit_saving(assessment, save)
     except services.AssessmentError as refused:
         db.session.rollback()
         target = form[refused.field].narrative if refused.field in form else None
         (target.errors if target is not None else form.form_errors).append(refused.reason)
-        return []
-    db.session.commit()
-    for response in conflicts:  # the page offers their answer beside yours; saving again keeps yours
+        return False, []
+    # Every version in the page becomes the stored one: for conflicts the page offers their answer beside yours
+    # and saving again keeps yours; for what was just saved, a later change is no conflict with yourself.
+    for response in assessment.responses:
         form[response.standard.code].version.data = str(response.version)
-    return conflicts
+    return True, conflicts
 
 
 def _after_save(assessment):
@@ -133,18 +161,17 @@ def autosave(assessment_id: int, code: str):
     """Save one standard as the user types (static/js/autosave.js); answers JSON, 409 on a conflict."""
     assessment = _load(assessment_id, "assessment.edit")
     form = build_assessment_form(assessment, _evidence_choices(assessment.team_id), formdata=request.form)
-    if code not in form or not form[code].validate(form):
+    if assessment.response_for(code) is None or not form[code].validate(form):
         return jsonify({"error": {"code": "bad_request", "message": "That answer could not be read", "details": {}}}), 400
     answer = next(a for a in _answers_from(form, assessment) if a.code == code)
     try:
-        services.save_answers(assessment, [answer], by=current_user)
+        _commit_saving(assessment, lambda current: services.save_answers(current, [answer], by=current_user))
     except services.EditConflict as conflict:
         db.session.rollback()
         return jsonify(_conflict_body(conflict)), 409
     except services.AssessmentError as refused:
         db.session.rollback()
         return jsonify({"error": {"code": "unprocessable", "message": refused.reason, "details": {}}}), 422
-    db.session.commit()
     response = assessment.response_for(code)
     return jsonify({"code": code, "version": response.version, "answered": response.is_answered,
                     "saved_at": response.updated_at.isoformat() if response.updated_at else None})
@@ -212,10 +239,13 @@ def return_to_team(assessment_id: int):
 def _fire_and_redirect(assessment, service, message: str, **kwargs: Any):
     try:
         service(assessment, by=current_user, **kwargs)
+        db.session.commit()
     except WorkflowError as refused:
         db.session.rollback()
         flash(f"That could not be done: {refused.reason}")
+    except StaleDataError:
+        db.session.rollback()
+        flash("That could not be done: someone changed this self-assessment at the same moment. Check it and try again.")
     else:
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("assessments.show", assessment_id=assessment.id))

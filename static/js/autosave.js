@@ -8,6 +8,7 @@ if (form) {
   const csrf = form.querySelector('input[name="csrf_token"]').value
   const storeKey = (code) => `accredit:${base}${code}`
   const timers = {}
+  const saving = {} // code -> true while a save is on its way, 'again' if the answer changed meanwhile
 
   const fields = (section) => Array.from(section.querySelectorAll('input, textarea, select'))
     .filter((el) => el.name && el.name !== 'csrf_token')
@@ -42,7 +43,25 @@ if (form) {
     setStatus(section, message)
   }
 
+  // One save per standard at a time: a second one sent before the first answers would carry the version the
+  // first replaces, and the server would take it for someone else's change.
   const save = async (section) => {
+    const code = section.dataset.code
+    if (saving[code]) {
+      saving[code] = 'again'
+      return
+    }
+    saving[code] = true
+    try {
+      await send(section)
+    } finally {
+      const again = saving[code] === 'again'
+      saving[code] = false
+      if (again) { save(section) }
+    }
+  }
+
+  const send = async (section) => {
     const code = section.dataset.code
     const body = new FormData()
     body.append('csrf_token', csrf)
@@ -64,7 +83,16 @@ if (form) {
       keepLocally(section, 'Not saved yet: you have been signed out. Your answer is kept on this device; sign in again and it will be saved.')
       return
     }
-    const result = await response.json()
+    let result = null
+    try {
+      result = await response.json()
+    } catch (error) {
+      result = null
+    }
+    if (result === null) {
+      keepLocally(section, 'Not saved yet: the server could not save it. Your answer is kept on this device and will be saved with your next change.')
+      return
+    }
     if (response.status === 409) {
       const theirs = result.error.details
       keepLocally(section, `Not saved: ${theirs.by || 'someone'} saved a different answer (${theirs.rating_label}: “${theirs.narrative}”). Save draft to keep yours.`)
@@ -85,11 +113,20 @@ if (form) {
     timers[section.dataset.code] = setTimeout(() => save(section), DELAY_MS)
   }
 
+  // Whether a kept copy says what the page now shows (the version aside): then it has been saved already.
+  const sameAnswer = (kept, shown) => {
+    const names = new Set([...Object.keys(kept), ...Object.keys(shown)].filter((name) => !name.endsWith('-version')))
+    return [...names].every((name) => JSON.stringify(kept[name] || []) === JSON.stringify(shown[name] || []))
+  }
+
   for (const section of form.querySelectorAll('section[data-code]')) {
     section.addEventListener('change', () => schedule(section))
     section.addEventListener('input', () => schedule(section))
-    const kept = localStorage.getItem(storeKey(section.dataset.code))
-    if (kept) {
+    const key = storeKey(section.dataset.code)
+    const kept = localStorage.getItem(key)
+    if (kept && sameAnswer(JSON.parse(kept), snapshot(section))) {
+      localStorage.removeItem(key)
+    } else if (kept) {
       restore(section, JSON.parse(kept))
       setStatus(section, 'Restored the answer you typed before; saving it now.')
       save(section)
@@ -101,8 +138,6 @@ if (form) {
       if (localStorage.getItem(storeKey(section.dataset.code))) { save(section) }
     }
   })
-  // A full "Save draft" posts everything, so the device copies are no longer needed once it succeeds.
-  form.addEventListener('submit', () => {
-    for (const section of form.querySelectorAll('section[data-code]')) { localStorage.removeItem(storeKey(section.dataset.code)) }
-  })
+  // A full "Save draft" keeps the device copies: if it fails (an expired session, a dropped connection) they
+  // are all that is left; once it has saved them, the next page shows the same answers and they are dropped.
 }

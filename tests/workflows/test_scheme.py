@@ -28,3 +28,23 @@ def test_scheme_refuses_bad_settings(values, message):
     with pytest.raises(ValueError) as refused:
         Scheme.from_mapping(values)
     assert str(refused.value) == message
+
+
+def test_scheme_reminder_settings_default_to_design_and_round_trip_from_json_lists():
+    assert (Scheme().assessment_reminder_days, Scheme().assessment_escalation) == (
+        (7, 1), ((1, "team_lead"), (7, "division_quality_lead"), (14, "trust_quality_lead")))
+    scheme = Scheme.from_mapping({"assessment_reminder_days": [3], "assessment_escalation": [[2, "team"]]})
+    assert (scheme.assessment_reminder_days, scheme.assessment_escalation) == ((3,), ((2, "team"),))
+    assert Scheme.from_mapping(scheme.to_mapping()) == scheme
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"assessment_reminder_days": 7}, "scheme setting 'assessment_reminder_days' must be a list"),
+    ({"assessment_escalation": [[7, "ward_clerk"]]},
+     "assessment_escalation audience 'ward_clerk' is not one of team, team_lead, division_quality_lead, "
+     "trust_quality_lead"),
+])
+def test_scheme_refuses_bad_reminder_settings(values, message):
+    with pytest.raises(ValueError) as refused:
+        Scheme.from_mapping(values)
+    assert str(refused.value) == message
