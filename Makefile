@@ -41,8 +41,11 @@ db: setup
 demo: db
 	$(FLASK) demo
 
-# One command: set up, build the schema, load the demo trust, serve on http://127.0.0.1:5000.
+# One command: set up, build the schema, load the demo trust, serve on http://127.0.0.1:5000, with the scheduler
+# (reminders, escalations, email) in its own process beside the web server, stopped when the server stops.
 run: demo
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # One command: set up and run the whole suite (SQLite, plus PostgreSQL when TEST_DATABASE_URL is set).

@@ -51,9 +51,19 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # Email: notifications are outbox rows first; the scheduler delivers them by SMTP (accredit/notifications).
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
+    SMTP_USE_TLS = _env_bool("SMTP_USE_TLS", False)  #: STARTTLS after connecting
+    SMTP_USE_SSL = _env_bool("SMTP_USE_SSL", False)  #: TLS from the first byte (port 465)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")  # from the environment only, never a default
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 10))
     MAIL_FROM = os.environ.get("MAIL_FROM", "accredit@localhost")
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 6))  #: then `failed`, until an admin retries
+    NOTIFY_DIGEST_HOUR = int(os.environ.get("NOTIFY_DIGEST_HOUR", 7))  #: daily digests go out from this hour (London)
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")  #: links in emails
+    SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", 60))
 
 
 class DevelopmentConfig(Config):

@@ -57,16 +57,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from accredit.actions.views import bp as actions_bp
     from accredit.api import register as register_api
     from accredit.assessments.views import bp as assessments_bp
     from accredit.auth.admin import bp as users_bp
     from accredit.auth.views import bp as auth_bp
     from accredit.core.views import bp as core_bp
+    from accredit.deadlines.views import bp as deadlines_bp
     from accredit.evidence.views import bp as evidence_bp
     from accredit.frameworks.views import bp as frameworks_bp
+    from accredit.notifications.admin import bp as outbox_bp
+    from accredit.notifications.views import bp as notifications_bp
     from accredit.org.admin import bp as org_admin_bp
     from accredit.org.views import bp as org_bp
+    from accredit.visits.views import bp as visits_bp
 
-    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp, evidence_bp, assessments_bp):
+    for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp, evidence_bp, assessments_bp,
+               visits_bp, notifications_bp, outbox_bp, deadlines_bp, actions_bp):
         app.register_blueprint(bp)
     register_api(app)

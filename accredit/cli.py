@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app wsgi users|org|frameworks|demo ...` (db comes from Flask-Migrate)."""
+"""Command-line interface: `flask --app wsgi users|org|frameworks|demo|jobs|scheduler ...` (db: Flask-Migrate)."""
 from __future__ import annotations
 
 import sys
@@ -104,5 +104,7 @@ def demo_command(seed: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (users_cli, org_cli, frameworks_cli, demo_command):
+    from accredit.scheduling.cli import jobs_cli, scheduler_cli
+
+    for command in (users_cli, org_cli, frameworks_cli, demo_command, jobs_cli, scheduler_cli):
         app.cli.add_command(command)

@@ -9,3 +9,5 @@ from accredit.schemes.models import SchemeSettings  # noqa: F401
 from accredit.visits.models import ConflictDeclaration, Visit, VisitRating, VisitReviewer  # noqa: F401
 from accredit.actions.models import Action  # noqa: F401
 from accredit.accreditation.models import Application, EligibilityCheck  # noqa: F401
+from accredit.notifications.models import Notification  # noqa: F401
+from accredit.deadlines.models import DeadlinePause  # noqa: F401

@@ -5,3 +5,10 @@ from accredit.evidence import permissions as _evidence  # noqa: F401
 from accredit.assessments import permissions as _assessments  # noqa: F401
 from accredit.assessments import usage as _assessment_usage  # noqa: F401  (evidence "used in")
 from accredit.assessments import tasks as _assessment_tasks  # noqa: F401  (home page tasks)
+from accredit.visits import permissions as _visits  # noqa: F401
+from accredit.visits import tasks as _visit_tasks  # noqa: F401  (home page tasks)
+from accredit.notifications import permissions as _notifications  # noqa: F401
+from accredit.deadlines import permissions as _deadlines  # noqa: F401
+from accredit.actions import permissions as _actions  # noqa: F401
+from accredit.actions import usage as _action_usage  # noqa: F401  (evidence "used in")
+from accredit.actions import tasks as _action_tasks  # noqa: F401  (home page tasks)

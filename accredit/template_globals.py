@@ -14,10 +14,12 @@ from accredit.permissions import can
 NAVIGATION = [
     ("Home", "core.home", None),
     ("Teams", "org.teams", "teams.list"),
+    ("Visits", "visits.overview", "visits.overview"),
     ("Frameworks", "frameworks.index", "frameworks.view"),
     ("Organisation", "org_admin.index", "org.manage"),
     ("Users", "users.index", "users.manage"),
     ("Audit trail", "core.audit", "audit.view"),
+    ("Outbox", "outbox.index", "notifications.outbox"),
 ]
 
 
@@ -60,8 +62,19 @@ def scope_label(grant: Any) -> str:
     return scope_name(grant.scope_kind, grant.scope_id)
 
 
+def deadline_notice(team_id: int, due: date | None = None) -> Any:
+    """The deadline pause to show for a team (and how it moved `due`), or None."""
+    from accredit.assessments.services import today_in_london
+    from accredit.deadlines.queries import deadline_notice as notice
+
+    return notice(team_id, today_in_london(), due)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(navigation=navigation, can=can, scope_label=scope_label, url_with=url_with)
+    from accredit.notifications.queries import unread_for_current_user
+
+    app.jinja_env.globals.update(navigation=navigation, can=can, scope_label=scope_label, url_with=url_with,
+                                 unread_notifications=unread_for_current_user, deadline_notice=deadline_notice)
     app.jinja_env.filters.update(local_datetime=local_datetime, long_date=long_date)
 
     @app.context_processor

@@ -68,10 +68,13 @@ class Action(db.Model):
 
     team = relationship("Team")
     owner = relationship("User", foreign_keys=[owner_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
     visit = relationship("Visit")
     evidence = relationship("Evidence", secondary=action_evidence, order_by="Evidence.title")
 
     __mapper_args__ = {"version_id_col": version}
 
     def is_overdue(self, today: date) -> bool:
+        """Past its due date and not yet closed (an action awaiting verification still counts: it is not done)."""
         return self.status is not ActionStatus.CLOSED and today > self.due_on

@@ -24,9 +24,10 @@ Lists take `?page=` (from 1) and `?per_page=` (default 50, at most 500) and answ
 
 
 def blueprints() -> list:
-    from accredit.api import assessments, auth, evidence, frameworks, teams
+    from accredit.api import actions, assessments, auth, evidence, frameworks, notifications, teams, visits
 
-    return [auth.blp, teams.blp, frameworks.blp, evidence.blp, assessments.blp]
+    return [auth.blp, teams.blp, frameworks.blp, evidence.blp, assessments.blp, visits.blp, notifications.blp,
+            actions.blp]
 
 
 def register(app: Flask) -> None:

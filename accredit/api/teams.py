@@ -6,6 +6,7 @@ from typing import Any
 import marshmallow as ma
 from flask_login import current_user
 
+from accredit.accreditation.services import current_eligibility
 from accredit.api.access import get_or_404_in_scope, require
 from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
@@ -34,9 +35,19 @@ class TeamSchema(ma.Schema):
     version = ma.fields.Integer(required=True, metadata={"description": "Send it back with a write: stale -> 409"})
 
 
+class EligibilitySchema(ma.Schema):
+    eligible = ma.fields.Boolean(required=True, attribute="value")
+    explanation = ma.fields.String(required=True, metadata={
+        "description": "e.g. 'Eligible: QRV of 3 March 2026: Good; QRV of 9 September 2026: Outstanding'"})
+
+
 class TeamDetailSchema(TeamSchema):
     """One team's current position. Each domain adds its part here as it arrives: latest ratings, award,
     eligibility with its explanation, Step-up level (API.md), as nested fields computed from the team."""
+
+    eligibility = ma.fields.Function(lambda team: EligibilitySchema().dump(current_eligibility(team)), required=True,
+                                     metadata={"type": "object", "description": "Accreditation eligibility, computed "
+                                               "now from the team's published Quality Review Visits"})
 
 
 _id = {"validate": ma.validate.Range(min=1, max=MAX_ID)}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accredit.extensions import db
 from accredit.models_base import UTCDateTime, enum_column, utcnow
+from accredit.notifications.modes import NotificationMode
 from accredit.roles import Role, ScopeKind
 
 
@@ -24,6 +25,11 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: notification emails one by one, or one digest a day (the person chooses on their account page)
+    notification_mode: Mapped[NotificationMode] = mapped_column(
+        enum_column(NotificationMode, "notification_mode"), default=NotificationMode.IMMEDIATE,
+        server_default=NotificationMode.IMMEDIATE.value,
+    )
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id", cascade="all, delete-orphan"

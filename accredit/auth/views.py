@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from accredit.auth import services
 from accredit.extensions import db
 from forms.auth import ChangePasswordForm, SignInForm
+from forms.notifications import NotificationModeForm
 
 bp = Blueprint("auth", __name__)
 
@@ -72,4 +73,5 @@ def account():
             login_user(current_user)  # this session carries the new version; every other one is signed out
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    mode_form = NotificationModeForm(mode=current_user.notification_mode.value)
+    return render_template("auth/account.html", form=form, mode_form=mode_form)

@@ -5,12 +5,15 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from accredit.accreditation.queries import latest_application
+from accredit.accreditation.services import current_eligibility
 from accredit.audit import AuditEvent
 from accredit.core.views import render_diagram
 from accredit.extensions import db
 from accredit.org.models import Team
 from accredit.org.queries import teams_query
 from accredit.permissions import authorise, require
+from accredit.visits.queries import self_vs_visit
 from workflows.team import TEAM_WORKFLOW
 
 bp = Blueprint("org", __name__)
@@ -35,4 +38,6 @@ def team(team_id: int):
         .order_by(AuditEvent.id.desc()).limit(20)
     ).all()
     diagram = render_diagram(TEAM_WORKFLOW, team.status)
-    return render_template("org/team.html", team=team, history=history, diagram=diagram)
+    return render_template("org/team.html", team=team, history=history, diagram=diagram,
+                           eligibility=current_eligibility(team), application=latest_application(team.id),
+                           comparison=self_vs_visit(team))

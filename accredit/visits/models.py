@@ -54,6 +54,15 @@ class Visit(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def title(self) -> str:
+        """'Quality Review Visit on 3 March 2026'."""
+        return f"{self.kind.label} on {self.visit_date:%-d %B %Y}" if self.visit_date else self.kind.label
+
+    @property
+    def lead_reviewer(self) -> VisitReviewer | None:
+        return next((r for r in self.reviewers if r.is_lead), None)
+
     def reviewer_ids(self) -> list[int]:
         return [r.user_id for r in self.reviewers]
 

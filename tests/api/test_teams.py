@@ -128,6 +128,8 @@ def test_team_detail_body(api, factory, trust):
         "service": {"id": acute.id, "code": acute.code, "name": "Acute"},
         "division": {"id": medicine.id, "code": medicine.code, "name": "Medicine"},
         "opened_on": date.today().isoformat(), "closed_on": None, "merged_into": None, "version": 1,
+        "eligibility": {"eligible": False, "explanation": "Not yet eligible: needs 2 consecutive published QRVs "
+                                                          "rated Good or better; 0 published so far"},
     })
 
 

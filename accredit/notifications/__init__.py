@@ -1,0 +1,1 @@
+"""Notifications: outbox rows first, then email (immediately or in a daily digest) and the in-app list."""

@@ -1,0 +1,39 @@
+"""Who a notification goes to: an audience (`team_lead`, `division_quality_lead`, ...) resolved to people.
+
+Roles are loaded once per sweep, so resolving an audience for a thousand teams costs one query.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from accredit.auth.models import RoleAssignment, User
+from accredit.extensions import db
+from accredit.permissions import covers
+from accredit.roles import Role, ScopeKind
+
+
+class Audiences:
+    """Active people by the roles they hold; `people(team, audience)` answers from memory."""
+
+    def __init__(self) -> None:
+        self._grants = db.session.scalars(
+            sa.select(RoleAssignment).join(RoleAssignment.user).where(User.active.is_(True))
+            .options(contains_eager(RoleAssignment.user))
+        ).all()
+
+    def people(self, team: Any, audience: str) -> list[User]:
+        """The active people in `audience` for `team`, ordered by email; ValueError for an unknown audience."""
+        matches = {
+            "team": lambda g: g.role in (Role.TEAM_MEMBER, Role.TEAM_LEAD) and covers(g, team),
+            "team_lead": lambda g: g.role is Role.TEAM_LEAD and covers(g, team),
+            "division_quality_lead": lambda g: g.role is Role.QUALITY_LEAD and g.scope_kind is ScopeKind.DIVISION
+            and g.scope_id == team.service.division_id,
+            "trust_quality_lead": lambda g: g.role is Role.QUALITY_LEAD and g.scope_kind is ScopeKind.TRUST,
+        }
+        if audience not in matches:
+            raise ValueError(f"unknown audience {audience!r}")
+        found = {g.user.id: g.user for g in self._grants if matches[audience](g)}
+        return sorted(found.values(), key=lambda u: u.email)

@@ -1,0 +1,217 @@
+"""Notification state changes: claim and write one, deliver the outbox, daily digests, mark read, retry."""
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.dialects import postgresql, sqlite
+
+from accredit import audit
+from accredit.extensions import db
+from accredit.models_base import utcnow
+from accredit.notifications.links import absolute_url, path_for
+from accredit.notifications.mailer import DeliveryError, Mailer, build_message
+from accredit.notifications.models import EmailState, Notification
+from accredit.notifications.modes import NotificationMode
+
+log = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
+BACKOFF_MINUTES = (1, 5, 15, 60, 240)  #: wait after the 1st, 2nd, ... failed attempt; the last repeats
+LEASE = timedelta(minutes=10)  #: an attempt that died with its process is retried after this
+BATCH = 200  #: emails per delivery sweep; the next sweep (a minute later) takes the rest
+
+
+class NotificationError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def notify(user: Any, *, kind: str, key: str, subject: str, template: str, context: Mapping[str, Any] | None = None,
+           link: str | None = None, in_app: bool = True, at: datetime | None = None) -> Notification | None:
+    """Write the notification that `key` names for `user`, unless that key is already claimed.
+
+    Renders `<template>.txt` and `<template>.html` now (with `context`, `recipient` and `link_url`), so the row
+    keeps exactly what was said. Its email is pending, or skipped for a person who takes the daily digest
+    (in-app notifications only; a digest itself is always sent). `at` is when it happened (default now).
+    The insert is `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`: of two schedulers racing for one key,
+    exactly one writes the row and neither transaction is aborted.
+    Returns the new row; None if the key was already claimed or the user is inactive. Flushes.
+    """
+    if not user.active or _claimed(key):
+        return None
+    values = {**(context or {}), "recipient": user, "link_url": absolute_url(link)}
+    digest_reader = in_app and user.notification_mode is NotificationMode.DIGEST
+    row = {
+        "recipient_id": user.id, "kind": kind, "dedupe_key": key, "subject": subject[:255], "link": link,
+        "body_text": render_template(f"{template}.txt", **values).strip() + "\n",
+        "body_html": render_template(f"{template}.html", **values), "in_app": in_app,
+        "created_at": at or utcnow(), "email_state": EmailState.SKIPPED if digest_reader else EmailState.PENDING,
+        "attempts": 0,
+    }
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    statement = insert(Notification).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    new_id = db.session.execute(statement.returning(Notification.id)).scalar()
+    return db.session.get(Notification, new_id) if new_id is not None else None
+
+
+def _claimed(key: str) -> bool:
+    return db.session.scalar(sa.select(Notification.id).where(Notification.dedupe_key == key)) is not None
+
+
+def taken_keys(keys: list[str]) -> set[str]:
+    """Which of `keys` are already claimed (a sweep's cheap check before rendering anything)."""
+    taken: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        taken |= set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(chunk))))
+    return taken
+
+
+def deliver_pending(now: datetime) -> int:
+    """Email every pending notification whose time has come, oldest first; returns how many were sent.
+
+    Unlike other services this commits, row by row, because an email cannot be rolled back: each row is claimed
+    (attempts + 1, next_attempt_at = a lease) and committed before its email goes, and the outcome is committed
+    straight after. So a crash mid-batch never re-sends what was recorded as sent, and an attempt that died
+    with its process is retried when its lease runs out. A failure is recorded with its reason and retried
+    with backoff (BACKOFF_MINUTES) until NOTIFY_MAX_ATTEMPTS, then `failed`; a 5xx refusal fails at once.
+    When the server cannot be reached the batch stops: the rest wait, their attempts uncounted.
+    """
+    config = current_app.config
+    ids = db.session.scalars(
+        sa.select(Notification.id).where(Notification.email_state == EmailState.PENDING, _due(now))
+        .order_by(Notification.id).limit(BATCH)
+    ).all()
+    db.session.commit()
+    sent = 0
+    with Mailer(config) as mailer:
+        for notification_id in ids:
+            row = _claim_delivery(notification_id, now)
+            if row is None:
+                continue
+            try:
+                _send(mailer, row, config, now)
+            except DeliveryError as failed:
+                _record_failure(row, failed, now, config["NOTIFY_MAX_ATTEMPTS"])
+                db.session.commit()
+                if failed.connection:
+                    break
+                continue
+            row.email_state, row.sent_at, row.next_attempt_at = EmailState.SENT, now, None
+            db.session.commit()
+            sent += 1
+    return sent
+
+
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
+
+
+def _claim_delivery(notification_id: int, now: datetime) -> Notification | None:
+    """Take one pending row for this attempt (committed), or None if another deliverer has it."""
+    claimed = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == notification_id, Notification.email_state == EmailState.PENDING, _due(now))
+        .values(attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return db.session.get(Notification, notification_id) if claimed == 1 else None
+
+
+def _send(mailer: Mailer, row: Notification, config: Mapping[str, Any], now: datetime) -> None:
+    if not row.recipient.active:
+        raise DeliveryError("Not sent: the person's account has been deactivated", permanent=True)
+    mailer.send(build_message(row, config, now))
+
+
+def _record_failure(row: Notification, failed: DeliveryError, now: datetime, max_attempts: int) -> None:
+    log.warning("notification %s (%s): attempt %s failed: %s", row.id, row.dedupe_key, row.attempts, failed.reason)
+    row.last_error = failed.reason
+    if failed.permanent or row.attempts >= max_attempts:
+        row.email_state, row.next_attempt_at = EmailState.FAILED, None
+    else:
+        wait = BACKOFF_MINUTES[min(row.attempts, len(BACKOFF_MINUTES)) - 1]
+        row.next_attempt_at = now + timedelta(minutes=wait)
+
+
+def send_digests(now: datetime) -> int:
+    """Write today's digest email for everyone with notifications waiting for one; returns how many.
+
+    Runs from NOTIFY_DIGEST_HOUR (London) onwards. Each digest is claimed by `digest:<user id>:<date>`, so a
+    person gets at most one a day however often this runs; what arrives after today's digest waits for
+    tomorrow's. The notifications it lists point to it (digest_id). Flushes.
+    """
+    local = now.astimezone(LONDON)
+    if local.hour < current_app.config["NOTIFY_DIGEST_HOUR"]:
+        return 0
+    waiting = db.session.scalars(
+        sa.select(Notification).where(Notification.email_state == EmailState.SKIPPED, Notification.digest_id.is_(None))
+        .order_by(Notification.recipient_id, Notification.created_at, Notification.id)
+    ).all()
+    made = 0
+    for _, group in itertools.groupby(waiting, key=lambda n: n.recipient_id):
+        items = list(group)
+        digest = _digest_for(items, local, now)
+        if digest is None:
+            continue
+        for item in items:
+            item.digest_id = digest.id
+        made += 1
+    db.session.flush()
+    return made
+
+
+def _digest_for(items: list[Notification], local: datetime, now: datetime) -> Notification | None:
+    user, day = items[0].recipient, local.date()
+    count = f"{len(items)} notification{'s' if len(items) != 1 else ''}"
+    return notify(user, kind="digest", key=f"digest:{user.id}:{day.isoformat()}",
+                  subject=f"Accredit: {count} for {day.strftime('%-d %B %Y')}", template="notifications/emails/digest",
+                  context={"items": items, "day": day, "absolute_url": absolute_url},
+                  link=path_for("notifications.index"), in_app=False, at=now)
+
+
+def mark_read(notification: Notification, *, at: datetime | None = None) -> None:
+    """Mark one notification read (already read: unchanged). Flushes."""
+    if notification.read_at is None:
+        notification.read_at = at or utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user: Any, *, at: datetime | None = None) -> int:
+    """Mark every unread notification of `user` read; returns how many. Flushes."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None), Notification.in_app.is_(True))
+        .values(read_at=at or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+def retry(notification: Notification, *, by: Any) -> None:
+    """Put a failed email back in the outbox to be sent at the next delivery, attempts counted afresh.
+
+    Side effects: email_state pending, attempts 0, an audit row. Raises NotificationError unless it failed.
+    """
+    if notification.email_state is not EmailState.FAILED:
+        raise NotificationError(f"Only a failed email can be retried; this one is {notification.email_state.label.lower()}")
+    notification.email_state, notification.attempts, notification.next_attempt_at = EmailState.PENDING, 0, None
+    audit.record("notification.retry", notification, by=by, data={"last_error": notification.last_error})
+    db.session.flush()
+
+
+def set_notification_mode(user: Any, mode: NotificationMode) -> None:
+    """Choose immediate emails or a daily digest for `user`; what is already waiting is unaffected. Audited."""
+    if user.notification_mode is mode:
+        return
+    user.notification_mode = mode
+    audit.record("user.notification_mode", user, by=user, data={"mode": mode.value})
+    db.session.flush()
