@@ -1,0 +1,26 @@
+"""Accreditation applications: portfolio, pre-panel, panel, decisions, appeals.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-01 22:30:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+import accredit.models_base  # noqa: F401  (UTCDateTime columns)
+
+
+# revision identifiers, used by Alembic.
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

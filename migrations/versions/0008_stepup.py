@@ -1,0 +1,26 @@
+"""Step-up self-regulation: levels, cycles, risk signals, level-change proposals.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-01 22:30:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+import accredit.models_base  # noqa: F401  (UTCDateTime columns)
+
+
+# revision identifiers, used by Alembic.
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
