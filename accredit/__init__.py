@@ -26,9 +26,10 @@ def create_app(config: type | None = None, **overrides: object) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from accredit import cli, security
+    from accredit import cli, errors, security
 
     security.init_app(app)
+    errors.init_app(app)
     cli.init_app(app)
     return app
 
@@ -38,10 +39,16 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
         [FileSystemLoader(str(BASE_DIR / "templates")), PackageLoader("nhsuk_frontend_jinja")]
     )
-    app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined}
+    # Autoescape the NHS.UK macros too: their files end in .jinja, which Flask would render raw, so every `text`
+    # given to a macro (a team name in a breadcrumb, a title in a table) would be live markup. Emails' .txt stay raw.
+    app.jinja_options = {**app.jinja_options, "undefined": ChainableUndefined, "autoescape": _autoescape}
     from accredit import template_globals
 
     template_globals.init_app(app)
+
+
+def _autoescape(template_name: str | None) -> bool:
+    return template_name is not None and template_name.endswith((".html", ".htm", ".xml", ".xhtml", ".svg", ".jinja"))
 
 
 def _init_extensions(app: Flask) -> None:
@@ -57,10 +64,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from accredit.accreditation import panel_views  # noqa: F401  (its routes join the accreditation blueprint)
+    from accredit.accreditation.views import bp as accreditation_bp
     from accredit.actions.views import bp as actions_bp
     from accredit.api import register as register_api
     from accredit.assessments.views import bp as assessments_bp
     from accredit.auth.admin import bp as users_bp
+    from accredit.awards.views import bp as awards_bp
     from accredit.auth.views import bp as auth_bp
     from accredit.core.views import bp as core_bp
     from accredit.deadlines.views import bp as deadlines_bp
@@ -73,6 +83,12 @@ def _register_blueprints(app: Flask) -> None:
     from accredit.visits.views import bp as visits_bp
 
     for bp in (core_bp, auth_bp, users_bp, org_bp, org_admin_bp, frameworks_bp, evidence_bp, assessments_bp,
-               visits_bp, notifications_bp, outbox_bp, deadlines_bp, actions_bp):
+               visits_bp, notifications_bp, outbox_bp, deadlines_bp, actions_bp, accreditation_bp, awards_bp):
         app.register_blueprint(bp)
+    from accredit.dashboards.views import bp as dashboards_bp
+
+    app.register_blueprint(dashboards_bp)
+    from accredit.stepup.views import bp as stepup_bp
+
+    app.register_blueprint(stepup_bp)
     register_api(app)

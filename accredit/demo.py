@@ -119,11 +119,45 @@ def _build_users() -> None:
             accounts.grant_role(user, role, kind, scope_id)
 
 
-def load_demo(seed: int = 2026) -> str:
-    """Load the demo trust into an empty database and return a one-line summary; a loaded one is left alone."""
+def load_demo(seed: int = 2026, today: date | None = None) -> str:
+    """Load the demo trust into an empty database and return a one-line summary; a loaded one is left alone.
+
+    The trust comes with two years of history up to `today` (default: today in London; accredit.demo_history),
+    which a demo trust loaded before the history existed also gets; the same seed and day give the same data.
+    """
+    from accredit.assessments.services import today_in_london
+    from accredit.demo_history import load_history
+
     frameworks = import_shipped_frameworks()
     if db.session.scalar(sa.select(User.id).limit(1)) is not None:
+        added = load_history(seed, today or today_in_london()) if _is_demo_trust() else None
+        if added:
+            return f"Demo history added: {added}"
         return "Demo data already present; nothing added" + (f" (frameworks imported: {', '.join(frameworks)})" if frameworks else "")
     teams = _build_org(random.Random(seed))
     _build_users()
-    return f"Demo trust loaded: {len(DIVISIONS)} divisions, {teams} teams, {len(DEMO_USERS)} users (password {DEMO_PASSWORD})"
+    _build_application()
+    history = load_history(seed, today or today_in_london())
+    return (f"Demo trust loaded: {len(DIVISIONS)} divisions, {teams} teams, {len(DEMO_USERS)} users (password "
+            f"{DEMO_PASSWORD}); history: {history}")
+
+
+def _is_demo_trust() -> bool:
+    """Whether the database holds the demo trust (its accounts), not a real trust that history must never touch."""
+    return db.session.scalar(sa.select(User.id).where(User.email == DEMO_USERS[0][0])) is not None
+
+
+def _build_application() -> None:
+    """Crisis Resolution Team North (its lead is crisis.lead@demo.nhs.uk) has started an accreditation application."""
+    from accredit.accreditation.models import EligibilityCheck
+    from accredit.accreditation.portfolio import start_application
+    from accredit.accreditation.services import invite_team
+    from accredit.assessments.services import today_in_london
+
+    team = db.session.scalar(sa.select(Team).where(Team.code == "MH-ADULT-03"))
+    lead = db.session.scalar(sa.select(User).where(User.email == "crisis.lead@demo.nhs.uk"))
+    check = EligibilityCheck(team_id=team.id, is_eligible=True, scheme_version="1", inputs={"rule": "eligibility"},
+                             explanation="Eligible: two Quality Review Visits rated Good in a row (demo data)")
+    db.session.add(check)
+    db.session.flush()
+    start_application(invite_team(team, check, today=today_in_london()), by=lead)

@@ -8,6 +8,10 @@ from accredit.assessments.models import AssessmentResponse, SelfAssessment  # no
 from accredit.schemes.models import SchemeSettings  # noqa: F401
 from accredit.visits.models import ConflictDeclaration, Visit, VisitRating, VisitReviewer  # noqa: F401
 from accredit.actions.models import Action  # noqa: F401
-from accredit.accreditation.models import Application, EligibilityCheck  # noqa: F401
+from accredit.accreditation.models import (Appeal, Application, EligibilityCheck, PanelDecision,  # noqa: F401
+                                          PanelMember, PortfolioEntry, PrePanelReview)
 from accredit.notifications.models import Notification  # noqa: F401
 from accredit.deadlines.models import DeadlinePause  # noqa: F401
+from accredit.dashboards.models import AccreditationTarget  # noqa: F401
+from accredit.awards.models import Award, AwardRating, AwardSuspension  # noqa: F401
+from accredit.stepup.models import LevelChange, LevelProposal, RiskSignal, StepupRegulation  # noqa: F401

@@ -12,3 +12,11 @@ from accredit.deadlines import permissions as _deadlines  # noqa: F401
 from accredit.actions import permissions as _actions  # noqa: F401
 from accredit.actions import usage as _action_usage  # noqa: F401  (evidence "used in")
 from accredit.actions import tasks as _action_tasks  # noqa: F401  (home page tasks)
+from accredit.awards import permissions as _awards  # noqa: F401
+from accredit.awards import tasks as _award_tasks  # noqa: F401  (home page tasks)
+from accredit.accreditation import permissions as _accreditation  # noqa: F401
+from accredit.accreditation import tasks as _accreditation_tasks  # noqa: F401  (home page tasks)
+from accredit.accreditation import usage as _accreditation_usage  # noqa: F401  (evidence "used in")
+from accredit.dashboards import permissions as _dashboards  # noqa: F401
+from accredit.stepup import permissions as _stepup  # noqa: F401
+from accredit.stepup import tasks as _stepup_tasks  # noqa: F401  (home page tasks)

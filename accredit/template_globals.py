@@ -15,6 +15,8 @@ NAVIGATION = [
     ("Home", "core.home", None),
     ("Teams", "org.teams", "teams.list"),
     ("Visits", "visits.overview", "visits.overview"),
+    ("Step-up", "stepup.board", "stepup.board"),
+    ("Dashboard", "dashboards.index", "dashboards.view"),
     ("Frameworks", "frameworks.index", "frameworks.view"),
     ("Organisation", "org_admin.index", "org.manage"),
     ("Users", "users.index", "users.manage"),

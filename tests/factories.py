@@ -47,5 +47,78 @@ class Factory:
         kind = {Division: ScopeKind.DIVISION, Service: ScopeKind.SERVICE, Team: ScopeKind.TEAM}[type(scope)]
         accounts.grant_role(user, role, kind, scope.id)
 
+    # --- Constructed histories (Step-up risk): rows as they stand after their workflows, dated as asked --------
+
+    def self_assessment(self, team: Team, period_start: Any, rating: Any = None, *, status: Any = None,
+                        submitted_on: Any = None) -> Any:
+        """The team's self-assessment for the month starting `period_start` (frameworks must be imported):
+        every standard rated `rating`; `submitted_on` (a date) makes it submitted, else `status` (default open)."""
+        from datetime import UTC, datetime, time
+
+        from accredit.assessments.services import ensure_assessment
+        from workflows.assessment import AssessmentStatus
+        from workflows.periods import period_containing
+
+        assessment, _ = ensure_assessment(team, period_containing(period_start))
+        for response in assessment.responses:
+            response.rating, response.narrative = rating, f"{response.standard.code}: as seen" if rating else ""
+        if submitted_on is not None:
+            assessment.submitted_at = datetime.combine(submitted_on, time(12), UTC)
+            assessment.submitted_by_id = self.user().id
+        assessment.status = status or (AssessmentStatus.SUBMITTED if submitted_on else AssessmentStatus.OPEN)
+        if assessment.status is AssessmentStatus.MISSED:
+            assessment.closed_at = datetime.combine(assessment.period_end, time(23), UTC)
+        db.session.flush()
+        return assessment
+
+    def review(self, team: Team, visit_date: Any, overall: Any, *, kind: Any = None, status: Any = None) -> Any:
+        """A visit of `kind` (default a peer review) to `team` on `visit_date`, every domain and overall rated
+        `overall`, published that day unless `status` says otherwise."""
+        from datetime import UTC, datetime, time
+
+        from accredit.visits.models import Visit, VisitRating
+        from workflows.ratings import Domain
+        from workflows.visit import VisitKind, VisitStatus
+
+        status = status or VisitStatus.PUBLISHED
+        published = status is VisitStatus.PUBLISHED
+        visit = Visit(team=team, kind=kind or VisitKind.PEER_REVIEW, status=status, visit_date=visit_date,
+                      scheme_version="1", summary="", overall_rating=overall, overall_computed=overall,
+                      published_at=datetime.combine(visit_date, time(15), UTC) if published else None,
+                      ratings=[VisitRating(domain=d, rating=overall, findings="") for d in Domain])
+        db.session.add(visit)
+        db.session.flush()
+        return visit
+
+    def action(self, team: Team, *, due_on: Any, owner: Any = None, status: Any = None, raised_on: Any = None,
+               title: str = "Audit hand hygiene weekly", visit: Any = None) -> Any:
+        """An improvement action of `team` raised on `raised_on` (default now), in `status` (default open)."""
+        from datetime import UTC, datetime, time
+
+        from accredit.actions.models import Action, ActionSource
+        from accredit.models_base import utcnow
+        from workflows.action import ActionStatus
+
+        status = status or ActionStatus.OPEN
+        created = datetime.combine(raised_on, time(12), UTC) if raised_on else utcnow()
+        action = Action(team_id=team.id, title=title, owner_id=(owner or self.user()).id, due_on=due_on, status=status,
+                        source=ActionSource.VISIT if visit else ActionSource.STEPUP, visit=visit, created_at=created,
+                        verified_at=created if status is ActionStatus.CLOSED else None)
+        db.session.add(action)
+        db.session.flush()
+        return action
+
+    def signal(self, team: Team, severity: Any, occurred_on: Any, *, kind: Any = None, by: Any = None,
+               description: str = "Patient fall with harm") -> Any:
+        """A risk signal recorded against `team`."""
+        from accredit.stepup.models import RiskSignal
+        from workflows.stepup import SignalKind
+
+        signal = RiskSignal(team_id=team.id, kind=kind or SignalKind.INCIDENT, severity=severity,
+                            occurred_on=occurred_on, description=description, recorded_by_id=getattr(by, "id", None))
+        db.session.add(signal)
+        db.session.flush()
+        return signal
+
     def commit(self) -> None:
         db.session.commit()

@@ -65,6 +65,7 @@ EXPECTED = {
     "evidence.view": in_scope,
     "evidence.upload": roles_in_scope(*TEAM_ROLES, Role.QUALITY_LEAD),
     "evidence.edit": roles_in_scope(*TEAM_ROLES, Role.QUALITY_LEAD),
+    "evidence.delete": roles_in_scope(Role.TEAM_LEAD, Role.QUALITY_LEAD),  # and the uploader (tests/evidence)
     "visits.overview": lambda role, covered: role in REVIEW_ROLES | {Role.ADMIN},
     "visit.view": in_scope,
     "visit.read_report": in_scope,  # asked of a visit whose draft report has been sent to the team
@@ -86,7 +87,34 @@ EXPECTED = {
     "action.complete": roles_in_scope(*TEAM_ROLES),
     "action.verify": roles_in_scope(*REVIEW_ROLES),
     "action.reopen": roles_in_scope(*REVIEW_ROLES),
+    "stepup.board": lambda role, covered: role in {Role.QUALITY_LEAD, Role.ADMIN},
+    "stepup.view": in_scope,
+    "stepup.view_risk": lambda role, covered: (role is Role.QUALITY_LEAD and covered) or role is Role.ADMIN,
+    **{f"stepup.{verb}": roles_in_scope(Role.QUALITY_LEAD)
+       for verb in ("record_signal", "decide", "step_up", "step_down")},
+    "award.view": in_scope,
+    "award.reinstate": roles_in_scope(Role.QUALITY_LEAD),
+    "award.suspend": lambda role, covered: False,  # a published visit suspends; nobody fires it by hand
+    "award.expire": lambda role, covered: False,  # the sweep expires
+    "application.view": in_scope,  # its pre-panel and panel members may too (tests/accreditation)
+    **{f"application.{verb}": roles_in_scope(Role.TEAM_LEAD)
+       for verb in ("start", "decline", "withdraw", "submit", "appeal")},
+    "application.edit_portfolio": roles_in_scope(*TEAM_ROLES),
+    "application.assign_prepanel": roles_in_scope(Role.QUALITY_LEAD),
+    "application.set_panel": roles_in_scope(Role.QUALITY_LEAD),
+    "application.declare": roles_in_scope(Role.QUALITY_LEAD),  # the panel's chair may too
+    # pre-panel members review, assure and return; the chair decides: the matrix's application has neither
+    **{f"application.{verb}": lambda role, covered: False
+       for verb in ("review", "assure", "return_to_team", "decide", "expire")},
+    # ... and not someone who sat on its panel (tests/accreditation)
+    **{f"application.{verb}": roles_in_scope(Role.QUALITY_LEAD, Role.PANEL_CHAIR) for verb in ("uphold", "dismiss")},
 }
+EXPECTED.update({
+    "dashboards.view": lambda role, covered: role in {Role.QUALITY_LEAD, Role.ADMIN},  # their scope's teams only
+    "dashboards.set_target": roles_in_scope(Role.QUALITY_LEAD, Role.ADMIN),  # held for the whole trust
+})
+#: Actions about the whole trust rather than one team: there, "covered" means the role is held for the trust.
+TRUST_WIDE_ACTIONS = {"dashboards.set_target"}
 FOUNDATION_ACTIONS = {"teams.list", "team.view", "org.manage", "users.manage", "audit.view",
                       "frameworks.view", "frameworks.import"}
 
@@ -95,10 +123,15 @@ def target_for(action: str, team: Team):
     """What the action is asked about: the team itself, or a record belonging to it."""
     if action.startswith("assessment."):
         return SimpleNamespace(team=team, team_id=team.id)
-    if action in {"evidence.view", "evidence.edit"}:
-        return SimpleNamespace(team=team, team_id=team.id, deleted_at=None)
+    if action in {"evidence.view", "evidence.edit", "evidence.delete"}:
+        return SimpleNamespace(team=team, team_id=team.id, deleted_at=None, uploaded_by_id=None)
     if action.startswith("action.") and action != "action.raise":
         return SimpleNamespace(team=team, team_id=team.id, owner_id=None)
+    if action.startswith("award."):
+        return SimpleNamespace(team=team, team_id=team.id)
+    if action.startswith("application."):
+        return SimpleNamespace(team=team, team_id=team.id, members=[], chair=None, panel_of=lambda stage: [],
+                               sat_on_panel=lambda user_id: False)
     if action.startswith("visit.") and action != "visit.plan":
         return SimpleNamespace(team=team, team_id=team.id, status=VisitStatus.FACTUAL_ACCURACY, reviewer_ids=list)
     return team
@@ -153,7 +186,8 @@ def test_can_matches_expected_table(factory, trust, role):
         user = user_with(factory, trust, role, scope)
         for action in sorted(set(EXPECTED) & set(PREDICATES)):
             for name, team in trust.teams.items():
-                expected = EXPECTED[action](role, name in covered_teams)
+                covered = scope == "trust" if action in TRUST_WIDE_ACTIONS else name in covered_teams
+                expected = EXPECTED[action](role, covered)
                 actual = can(user, action, target_for(action, team))
                 if actual is not expected:
                     mismatches.append((scope, action, name, actual))
@@ -276,7 +310,7 @@ def test_admin_pages_answer_403_to_every_other_role(app, factory, trust):
 
 # --- Anonymous visitors, over every route the app has ------------------------------------------------------
 
-PUBLIC_PAGES = {"/sign-in", "/healthz", "/accessibility"}
+PUBLIC_PAGES = {"/sign-in", "/healthz", "/accessibility", "/accredited-teams"}
 PUBLIC_API = {("POST", "/api/v1/tokens"), ("GET", "/api/v1/openapi.json")}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

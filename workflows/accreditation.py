@@ -37,9 +37,23 @@ def panel_quorate(application, context: dict) -> str | None:
     return "; ".join(problems) or None
 
 
+@guard("every standard marked robust")
+def standards_robust(application, context: dict) -> str | None:
+    weak = list(application.standards_not_robust())
+    return f"Every standard must be marked robust first: {', '.join(weak)}" if weak else None
+
+
+@guard("within the appeal period")
+def appeal_in_time(application, context: dict) -> str | None:
+    deadline, today = getattr(application, "appeal_deadline", None), context.get("today")
+    if deadline is None or today is None or today <= deadline:
+        return None
+    return f"The appeal period ended on {deadline:%-d %B %Y}"
+
+
 APPLICATION_WORKFLOW = Workflow(
     name="accreditation",
-    version="1",
+    version="2",
     states=ApplicationStatus,
     initial=ApplicationStatus.INVITED,
     transitions=[
@@ -49,9 +63,9 @@ APPLICATION_WORKFLOW = Workflow(
         Transition("withdraw", "preparing", "closed", guards=(reason_given,)),
         Transition("submit", "preparing", "pre_panel", guards=(portfolio_complete,)),
         Transition("return_to_team", "pre_panel", "preparing", guards=(reason_given,), label="return"),
-        Transition("assure", "pre_panel", "panel_ready"),
+        Transition("assure", "pre_panel", "panel_ready", guards=(standards_robust,)),
         Transition("decide", "panel_ready", "decided", guards=(panel_quorate,)),
-        Transition("appeal", "decided", "appealed", guards=(reason_given,)),
+        Transition("appeal", "decided", "appealed", guards=(reason_given, appeal_in_time)),
         Transition("uphold", "appealed", "panel_ready", guards=(reason_given,), label="resolve: upheld"),
         Transition("dismiss", "appealed", "decided", guards=(reason_given,), label="resolve: dismissed"),
     ],
@@ -62,6 +76,21 @@ class AwardStatus(enum.Enum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class AwardKind(enum.Enum):
+    """What a panel decision awards (DESIGN.md §4.4); the values are workflows.rules.award_outcome's."""
+
+    OUTSTANDING_TEAM = "outstanding_team"
+    EXCELLING_TEAM = "excelling_team"
+
+    @property
+    def label(self) -> str:
+        return {"outstanding_team": "Outstanding Team", "excelling_team": "Excelling Team"}[self.value]
 
 
 AWARD_WORKFLOW = Workflow(

@@ -200,6 +200,38 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later, or that month's last day when it is shorter (29 Feb -> 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
+    return date(year, month, min(day.day, last))
+
+
+def award_validity(decided_on: date, months: int) -> RuleResult[date]:
+    """The last day an award decided on `decided_on` is held: the same day `months` months later (the last day
+    of that month when it has no such day). Raises ValueError unless `months` is at least 1."""
+    if months < 1:
+        raise ValueError("an award is valid for at least one month")
+    until = add_months(decided_on, months)
+    plural = "s" if months != 1 else ""
+    text = f"Valid until {_on(until)}: {months} month{plural} from the decision of {_on(decided_on)}"
+    if until.day != decided_on.day:
+        text += f" ({_on(until).split(' ', 1)[1]} has no day {decided_on.day}: its last day instead)"
+    return RuleResult(until, text, "award_validity", {"decided_on": decided_on.isoformat(), "months": months})
+
+
+def award_suspension(visit_rating: Rating, floor: Rating = Rating.GOOD) -> RuleResult[bool]:
+    """Whether a published QRV rated `visit_rating` overall suspends an active award: it does when below `floor`."""
+    inputs = {"visit_rating": visit_rating.value, "floor": floor.value}
+    if visit_rating < floor:
+        return RuleResult(True, f"Suspended: a published QRV rated {visit_rating.label} overall is below {floor.label}",
+                          "award_suspension", inputs)
+    return RuleResult(False, f"Not suspended: a published QRV rated {visit_rating.label} overall is "
+                             f"{floor.label} or better", "award_suspension", inputs)
+
+
 # --- Conflicts of interest (DESIGN.md §5.5) ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -221,3 +253,7 @@ def conflicts_of_interest(team_id: int, facts: ConflictFacts) -> list[str]:
     if team_id in facts.declared:
         reasons.append("has declared a conflict of interest with this team")
     return reasons
+
+
+# --- Step-up (DESIGN.md §4.5): risk score, level for a score, proposals, the cycle; see workflows/stepup_rules.py --
+from workflows import stepup_rules as stepup  # noqa: E402,F401  (imported last: it uses RuleResult from here)

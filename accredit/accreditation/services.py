@@ -1,7 +1,7 @@
 """Eligibility for accreditation and the invitation it brings (DESIGN.md §4.3); the hook a published visit calls.
 
-The rest of the accreditation workflow (portfolio, panels, decisions, awards) arrives with its own issue and
-extends `on_visit_published` rather than replacing it.
+The rest of the application has a module per stage: portfolio.py (start, entries, submit, withdraw, decline,
+lapse), prepanel.py, panels.py (panel, declarations, the decision) and appeals.py; awards live in accredit/awards.
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from accredit import audit
+from accredit.accreditation import notices
 from accredit.accreditation.models import Application, EligibilityCheck
 from accredit.accreditation.queries import latest_check, live_application, published_qrvs
 from accredit.extensions import db
@@ -42,8 +43,8 @@ def record_eligibility(team: Team, *, by: Any = None) -> EligibilityCheck:
 def invite_team(team: Team, check: EligibilityCheck, *, today: date, by: Any = None) -> Application:
     """Invite an eligible team to apply: an application in state invited, lapsing after the scheme's
     `invitation_valid_days`. Raises ValueError if the check is not eligible or the team already has a live
-    application. Side effects: the application row, audit `application.invite` (to invited); the team lead is to
-    be told (DESIGN.md §6)."""
+    application. Side effects: the application row, audit `application.invite` (to invited); the team lead
+    notified (DESIGN.md §6)."""
     if not check.is_eligible:
         raise ValueError("only an eligible team is invited")
     if live_application(team.id) is not None:
@@ -57,6 +58,7 @@ def invite_team(team: Team, check: EligibilityCheck, *, today: date, by: Any = N
     audit.record("application.invite", application, by=by, to_state=application.status, reason=check.explanation,
                  workflow_version=APPLICATION_WORKFLOW.version,
                  data={"eligibility_id": check.id, "expires_on": application.invitation_expires_on.isoformat()})
+    notices.send(application, "invited", notices.team_leads(application))
     return application
 
 
@@ -67,12 +69,15 @@ def on_visit_published(visit: Any, *, today: date, by: Any = None) -> Applicatio
     previous check was not eligible, or there was none) and has no live application is invited. Peer and
     objective reviews do not count towards eligibility.
 
-    Hook for the awards issue: a published QRV rated below Good while the team holds an active award suspends
-    that award and opens a support plan of actions (DESIGN.md §4.4); extend this function for that.
+    A published QRV rated below Good while the team holds an active award suspends that award and opens a
+    support plan of actions (DESIGN.md §4.4): `accredit.awards.services.on_qrv_published`.
     """
+    from accredit.awards.services import on_qrv_published
+
     if visit.kind is not VisitKind.QRV:
         return None
     team = visit.team
+    on_qrv_published(visit, today=today, by=by)
     previous = latest_check(team.id)
     check = record_eligibility(team, by=by)
     newly = check.is_eligible and not (previous is not None and previous.is_eligible)

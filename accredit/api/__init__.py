@@ -27,7 +27,31 @@ def blueprints() -> list:
     from accredit.api import actions, assessments, auth, evidence, frameworks, notifications, teams, visits
 
     return [auth.blp, teams.blp, frameworks.blp, evidence.blp, assessments.blp, visits.blp, notifications.blp,
-            actions.blp]
+            actions.blp, _coverage_blp(), _stepup_blp(), _awards_blp(), _applications_blp()]
+
+
+def _applications_blp():
+    from accredit.api import applications
+
+    return applications.blp
+
+
+def _awards_blp():
+    from accredit.api import awards
+
+    return awards.blp
+
+
+def _stepup_blp():
+    from accredit.api import stepup
+
+    return stepup.blp
+
+
+def _coverage_blp():
+    from accredit.api import coverage
+
+    return coverage.blp
 
 
 def register(app: Flask) -> None:

@@ -48,6 +48,30 @@ class TeamDetailSchema(TeamSchema):
     eligibility = ma.fields.Function(lambda team: EligibilitySchema().dump(current_eligibility(team)), required=True,
                                      metadata={"type": "object", "description": "Accreditation eligibility, computed "
                                                "now from the team's published Quality Review Visits"})
+    award = ma.fields.Function(lambda team: _award(team), required=True, allow_none=True, metadata={
+        "type": "object", "description": "The award the team holds now (active or suspended), or null; "
+                                         "GET /api/v1/awards/{id} has the rest"})
+    stepup = ma.fields.Function(lambda team: _stepup(team), required=True, metadata={
+        "type": "object", "description": "Step-up level and since when; GET /api/v1/teams/{id}/stepup has the rest"})
+
+
+def _award(team: Team) -> dict | None:
+    from accredit.awards.queries import current_award
+
+    award = current_award(team.id)
+    if award is None:
+        return None
+    return {"id": award.id, "kind": award.kind.value, "state": award.status.value,
+            "granted_on": award.granted_on.isoformat(), "valid_until": award.valid_until.isoformat()}
+
+
+def _stepup(team: Team) -> dict:
+    from accredit.stepup.queries import regulation_for
+    from workflows.stepup import DEFAULT_LEVEL
+
+    regulation = regulation_for(team.id)
+    level, since = (regulation.level, regulation.since) if regulation else (DEFAULT_LEVEL, team.opened_on)
+    return {"level": level.value, "since": since.isoformat()}
 
 
 _id = {"validate": ma.validate.Range(min=1, max=MAX_ID)}

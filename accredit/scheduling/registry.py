@@ -20,14 +20,30 @@ class Sweep:
 def sweeps() -> list[Sweep]:
     """The sweeps in order: periods open and close first, then reminders, then digests, then delivery,
     so that one run as of a time writes everything due and sends it."""
+    from accredit.accreditation.jobs import lapse_invitations, remind_lapsing_invitations, remind_panel
     from accredit.assessments.jobs import close_ended_periods, open_periods
+    from accredit.actions.reminders import send_action_reminders
     from accredit.assessments.reminders import send_assessment_reminders
+    from accredit.awards.jobs import expire_awards, send_award_expiry_reminders
+    from accredit.evidence.jobs import purge_deleted_evidence, sweep_evidence_store
     from accredit.notifications.jobs import deliver_notifications, send_daily_digests
+    from accredit.stepup.jobs import stepup_review
+    from accredit.visits.notices import send_visit_reminders
 
     return [
         Sweep("open_periods", open_periods, "Open this period's self-assessment for every active team"),
         Sweep("close_ended_periods", close_ended_periods, "Record unsubmitted self-assessments of ended periods as missed"),
         Sweep("assessment_reminders", send_assessment_reminders, "Self-assessment open, due and overdue reminders"),
+        Sweep("visit_reminders", send_visit_reminders, "Visit reminders and factual accuracy closing notices"),
+        Sweep("action_reminders", send_action_reminders, "Improvement action due and overdue reminders, the ladder"),
+        Sweep("lapse_invitations", lapse_invitations, "Close accreditation invitations past their lapse date"),
+        Sweep("invitation_reminders", remind_lapsing_invitations, "Accreditation invitation lapsing: 14 days before"),
+        Sweep("panel_reminders", remind_panel, "Accreditation panel members: 7 days before the panel"),
+        Sweep("expire_awards", expire_awards, "Lapse awards past their last valid day"),
+        Sweep("award_expiry_reminders", send_award_expiry_reminders, "Award expiring: 60 and 30 days before"),
+        Sweep("stepup_review", stepup_review, "Step-up: daily risk scores, level proposals, cycle step reminders"),
         Sweep("daily_digests", send_daily_digests, "One email a day for people who chose a digest"),
         Sweep("deliver_notifications", deliver_notifications, "Send pending emails, retrying failures with backoff"),
+        Sweep("purge_deleted_evidence", purge_deleted_evidence, "Purge evidence deleted longer ago than the retention period"),
+        Sweep("sweep_evidence_store", sweep_evidence_store, "Remove stored files no evidence uses, and dead uploads' leftovers"),
     ]

@@ -130,6 +130,8 @@ def test_team_detail_body(api, factory, trust):
         "opened_on": date.today().isoformat(), "closed_on": None, "merged_into": None, "version": 1,
         "eligibility": {"eligible": False, "explanation": "Not yet eligible: needs 2 consecutive published QRVs "
                                                           "rated Good or better; 0 published so far"},
+        "award": None,
+        "stepup": {"level": "standard", "since": date.today().isoformat()},
     })
 
 

@@ -88,8 +88,10 @@ def test_standby_takes_over_when_the_leader_is_killed_and_stops_on_sigterm(sched
     wait_until(lambda: schedulers.leading_and_running(standby), "the standby to take over and run the sweeps")
     assert f"leader (pid {standby.pid})" in schedulers.log(standby)
     results = schedulers.heartbeat()["results"]
-    assert sorted(results) == ["assessment_reminders", "close_ended_periods", "daily_digests",
-                               "deliver_notifications", "open_periods"]
+    assert sorted(results) == ["action_reminders", "assessment_reminders", "award_expiry_reminders",
+                               "close_ended_periods", "daily_digests", "deliver_notifications", "expire_awards",
+                               "invitation_reminders", "lapse_invitations", "open_periods", "panel_reminders",
+                               "purge_deleted_evidence", "stepup_review", "sweep_evidence_store", "visit_reminders"]
 
     standby.send_signal(signal.SIGTERM)  # how `make run` and service managers stop it
     assert standby.wait(timeout=DEADLINE_SECONDS) == 0

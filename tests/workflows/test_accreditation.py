@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 
@@ -17,9 +18,14 @@ class FakeApplication:
     status: A
     incomplete: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    not_robust: list[str] = field(default_factory=list)
+    appeal_deadline: date | None = None
 
     def incomplete_standards(self) -> list[str]:
         return self.incomplete
+
+    def standards_not_robust(self) -> list[str]:
+        return self.not_robust
 
     def quorum_problems(self) -> list[str]:
         return self.problems
@@ -111,6 +117,23 @@ def test_application_decide_refused_lists_every_quorum_problem():
     assert refused.value.reasons == [
         "The panel needs a chair; At least one member must come from outside the team's division"]
     assert record.status is A.PANEL_READY
+
+
+def test_application_assure_refused_names_every_standard_not_robust():
+    record = FakeApplication(A.PRE_PANEL, not_robust=["AS3 (needs more)", "AW2 (not reviewed)"])
+    with pytest.raises(GuardRefused) as refused:
+        APPLICATION_WORKFLOW.fire(record, "assure")
+    assert refused.value.reasons == ["Every standard must be marked robust first: AS3 (needs more), AW2 (not reviewed)"]
+    assert record.status is A.PRE_PANEL
+
+
+@pytest.mark.parametrize(("today", "reasons"), [
+    (date(2027, 1, 13), []),  # the last day of the period
+    (date(2027, 1, 14), ["The appeal period ended on 13 January 2027"]),
+])
+def test_application_appeal_only_within_the_period(today, reasons):
+    record = FakeApplication(A.DECIDED, appeal_deadline=date(2027, 1, 13))
+    assert APPLICATION_WORKFLOW.check(record, "appeal", reason=REASON, today=today) == reasons
 
 
 REASONED = [(A.PREPARING, "withdraw"), (A.PRE_PANEL, "return_to_team"), (A.DECIDED, "appeal"),
