@@ -1,0 +1,63 @@
+"""The `stepup_review` sweep: once a day per team, recompute the risk score, raise or withdraw level proposals,
+and remind the team lead of a cycle step coming due (DESIGN.md §4.5, §6).
+
+A team is reviewed once per London day (its regulation's `reviewed_on`); recording a signal clears that, so the
+next run looks again. Reminders are claimed by `stepup:<team id>:<cycle start>:<step>:due:<user id>`, so however
+often the sweep runs each person hears of each step once per cycle.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from accredit.assessments.services import today_in_london
+from accredit.extensions import db
+from accredit.notifications import services as notifications
+from accredit.notifications.audiences import Audiences
+from accredit.notifications.links import path_for
+from accredit.org.models import Service, Team
+from accredit.schemes.services import current_scheme
+from accredit.stepup import queries, services
+from accredit.stepup.models import StepupRegulation
+from workflows.team import TeamStatus
+
+
+def stepup_review(now: datetime) -> int:
+    """Review every active team not yet reviewed today; returns the proposals raised plus the reminders written."""
+    today = today_in_london(now)
+    scheme = current_scheme()
+    reviewed = sa.select(StepupRegulation.team_id).where(StepupRegulation.reviewed_on == today)
+    teams = db.session.scalars(
+        sa.select(Team).where(Team.status == TeamStatus.ACTIVE, Team.opened_on <= today, Team.id.not_in(reviewed))
+        .options(joinedload(Team.service).joinedload(Service.division)).order_by(Team.id)
+    ).all()
+    if not teams:
+        return 0
+    audiences = Audiences()
+    done = 0
+    for team in teams:
+        done += services.review_team(team, today=today, scheme=scheme) is not None
+        done += _remind(team, today, now, scheme, audiences)
+    return done
+
+
+def _remind(team: Team, today: date, now: datetime, scheme, audiences: Audiences) -> int:
+    """Write the 'cycle step due' reminders owed to the team lead today; returns how many were written."""
+    found = queries.position(team, today, scheme)
+    ahead = scheme.stepup_step_reminder_days[found.level.value]
+    owed = [s for s in found.steps if s.state == "due" and 0 <= (s.due_on - today).days <= ahead]
+    written = 0
+    for step in owed:
+        for user in audiences.people(team, "team_lead"):
+            key = f"stepup:{team.id}:{found.cycle.start.isoformat()}:{step.key}:due:{user.id}"
+            days = (step.due_on - today).days
+            when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+            row = notifications.notify(
+                user, kind="stepup.step_due", key=key, subject=f"{team.name}: Step-up step {step.number} is due {when}",
+                template="stepup/emails/step_due", at=now, link=path_for("stepup.team", team_id=team.id),
+                context={"team": team, "step": step, "when": when, "level": found.level, "cycle": found.cycle},
+            )
+            written += row is not None
+    return written

@@ -1,0 +1,216 @@
+"""Step-up state changes: a team's regulation made, signals recorded, the engine's review and its proposals,
+approval and rejection, and a change of level.
+
+Every function flushes and never commits; every change leaves an audit row with its reasons.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from accredit import audit
+from accredit.extensions import db
+from accredit.models_base import utcnow
+from accredit.org.models import Team
+from accredit.stepup import queries
+from accredit.stepup.models import LevelChange, LevelProposal, RiskSignal, StepupRegulation
+from workflows.base import WorkflowError
+from workflows.stepup import PROPOSAL_WORKFLOW, STEPUP_WORKFLOW, ProposalStatus, Severity, SignalKind
+from workflows.stepup_rules import Reason, guard_context, months_between
+
+MAX_TEXT = 2000
+
+
+class StepupError(WorkflowError):
+    """A refused Step-up change; `field` names the form or API field it concerns, if any."""
+
+    def __init__(self, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.field = field
+
+
+def _text(value: str | None, *, field: str, missing: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise StepupError(missing, field=field)
+    if len(text) > MAX_TEXT:
+        raise StepupError(f"This must be {MAX_TEXT} characters or fewer", field=field)
+    return text
+
+
+def ensure_regulation(team: Team) -> StepupRegulation:
+    """The team's regulation, made now if it has none: standard since the team opened (DESIGN.md §4.5).
+
+    Safe when two requests or schedulers race: `INSERT ... ON CONFLICT (team_id) DO NOTHING`, then read.
+    Side effects: the row and audit `stepup.create` (to standard), only when this call made it. Flushes.
+    """
+    found = queries.regulation_for(team.id)
+    if found is not None:
+        return found
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    values = {"team_id": team.id, "level": STEPUP_WORKFLOW.initial, "since": team.opened_on,
+              "cycle_started_on": team.opened_on, "created_at": utcnow(), "version": 1}
+    statement = insert(StepupRegulation.__table__).values(**values).on_conflict_do_nothing(index_elements=["team_id"])
+    new_id = db.session.execute(statement.returning(StepupRegulation.__table__.c.id)).scalar()
+    regulation = queries.regulation_for(team.id)
+    if new_id is not None:
+        audit.record("stepup.create", regulation, to_state=regulation.level, workflow_version=STEPUP_WORKFLOW.version,
+                     data={"team_id": team.id, "since": team.opened_on.isoformat()})
+        db.session.flush()
+    return regulation
+
+
+def record_signal(team: Team, *, kind: SignalKind, severity: Severity, occurred_on: date | None, description: str,
+                  by: Any, today: date) -> RiskSignal:
+    """Record a risk signal against an active team. Raises StepupError for a closed team, a missing or future
+    date, or a missing description.
+
+    Side effects: the signal row, the team's regulation due for review again (the next `stepup_review` sweep
+    recomputes its score), audit `stepup.record_signal` with the signal.
+    """
+    if not team.is_active:
+        raise StepupError(f"{team.name} is {team.status.value}: signals are recorded for active teams only")
+    if occurred_on is None:
+        raise StepupError("Enter the date it happened", field="occurred_on")
+    if occurred_on > today:
+        raise StepupError("The date it happened must be today or in the past", field="occurred_on")
+    text = _text(description, field="description", missing="Describe what happened")
+    signal = RiskSignal(team_id=team.id, kind=kind, severity=severity, occurred_on=occurred_on, description=text,
+                        recorded_by_id=getattr(by, "id", None))
+    db.session.add(signal)
+    regulation = ensure_regulation(team)
+    regulation.reviewed_on = None
+    db.session.flush()
+    audit.record("stepup.record_signal", signal, by=by,
+                 data={"team_id": team.id, "kind": kind.value, "severity": severity.value,
+                       "occurred_on": occurred_on.isoformat(), "description": text})
+    return signal
+
+
+def reasons_as_data(reasons: list[Reason]) -> list[dict[str, Any]]:
+    """Reasons as JSON-ready dicts: what a proposal stores and the API shows."""
+    return [{**asdict(r), "severity": r.severity.value, "on": r.on.isoformat()} for r in reasons]
+
+
+def review_team(team: Team, *, today: date, scheme: Any) -> LevelProposal | None:
+    """The engine's daily look at one team: store its risk score; raise the proposal the rules make, unless one
+    is already waiting, the workflow would refuse it now, or the same change was rejected within
+    `stepup_repropose_after_days`; withdraw a waiting proposal the rules no longer make.
+
+    Returns the proposal raised, or None. Side effects: the regulation's score and reviewed_on, and the
+    proposal row with audit `stepup.propose`, or audit `stepup.withdraw`. Idempotent within a day.
+    """
+    regulation = ensure_regulation(team)
+    found = queries.position(team, today, scheme)
+    regulation.score, regulation.reviewed_on = found.risk.value, today
+    proposed, pending = found.proposal.value, found.pending
+    wanted = proposed is not None and not proposed.blocked
+    if pending is not None:
+        if wanted and pending.trigger == proposed.trigger:
+            db.session.flush()
+            return None
+        _decide(pending, "withdraw", by=None, note=f"The engine no longer proposes it: {found.proposal.explanation}")
+    if not wanted or _recently_rejected(regulation, proposed.trigger, today, scheme):
+        db.session.flush()
+        return None
+    proposal = LevelProposal(
+        regulation=regulation, team_id=team.id, trigger=proposed.trigger, from_level=regulation.level,
+        to_level=proposed.to_level, status=ProposalStatus.PENDING, score=found.risk.value,
+        explanation=found.proposal.explanation, reasons=reasons_as_data(found.reasons), scheme_version=scheme.version,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record("stepup.propose", proposal, to_state=proposal.status, reason=proposal.explanation,
+                 workflow_version=PROPOSAL_WORKFLOW.version,
+                 data={"team_id": team.id, "from": proposal.from_level.value, "to": proposal.to_level.value,
+                       "score": proposal.score, "reasons": proposal.reasons})
+    return proposal
+
+
+def _recently_rejected(regulation: StepupRegulation, trigger: str, today: date, scheme: Any) -> bool:
+    since = datetime.combine(today - timedelta(days=scheme.stepup_repropose_after_days), datetime.min.time(),
+                             tzinfo=utcnow().tzinfo)
+    return db.session.scalar(
+        sa.select(sa.func.count(LevelProposal.id)).where(
+            LevelProposal.regulation_id == regulation.id, LevelProposal.trigger == trigger,
+            LevelProposal.from_level == regulation.level, LevelProposal.status == ProposalStatus.REJECTED,
+            LevelProposal.decided_at >= since)
+    ) > 0
+
+
+def _decide(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> None:
+    with db.session.no_autoflush:  # state and decision reach the database together (check constraints)
+        fired = PROPOSAL_WORKFLOW.fire(proposal, trigger, reason=note)
+        proposal.decided_at, proposal.decided_by_id, proposal.decision_note = utcnow(), getattr(by, "id", None), note
+    db.session.flush()
+    audit.record(f"stepup.{trigger}", proposal, by=by, from_state=fired.from_state, to_state=fired.to_state,
+                 reason=note, workflow_version=PROPOSAL_WORKFLOW.version,
+                 data={"team_id": proposal.team_id, "from": proposal.from_level.value, "to": proposal.to_level.value,
+                       "score": proposal.score, "explanation": proposal.explanation, "reasons": proposal.reasons})
+
+
+def change_level(regulation: StepupRegulation, trigger: str, *, by: Any, reason: str, today: date, scheme: Any,
+                 proposal: LevelProposal | None = None) -> LevelChange:
+    """Trigger `step_up` or `step_down`: the team moves one level, its new cycle starting today.
+
+    Guards (workflows.stepup): a reason; stepping down after `stepup_min_months_before_step_down` at the level;
+    stepping up after `stepup_min_months_before_step_up`, or at once with a red signal. Raises IllegalTrigger
+    (no level that way) or GuardRefused (every reason). A waiting proposal the change does not carry out is
+    withdrawn. Side effects: level, since, cycle_started_on, the LevelChange row, audit `stepup.<trigger>` with
+    the proposal and its reasons.
+    """
+    found = queries.position(regulation.team, today, scheme)
+    context = guard_context(months_between(regulation.since, today), found.has_red, scheme)
+    fired = STEPUP_WORKFLOW.fire(regulation, trigger, reason=reason, **context)
+    regulation.since = regulation.cycle_started_on = today
+    now = utcnow()
+    change = LevelChange(team_id=regulation.team_id, regulation_id=regulation.id, from_level=fired.from_state,
+                         to_level=fired.to_state, changed_at=now, changed_on=today, changed_by_id=getattr(by, "id", None),
+                         proposal_id=proposal.id if proposal else None, reason=reason.strip())
+    db.session.add(change)
+    db.session.flush()
+    reasons = proposal.reasons if proposal else reasons_as_data(found.reasons)
+    audit.record(f"stepup.{trigger}", regulation, by=by, from_state=fired.from_state, to_state=fired.to_state,
+                 reason=reason.strip(), workflow_version=STEPUP_WORKFLOW.version,
+                 data={"team_id": regulation.team_id, "proposal_id": proposal.id if proposal else None,
+                       "score": proposal.score if proposal else found.risk.value, "reasons": reasons})
+    other = regulation.pending_proposal
+    if other is not None and other is not proposal:
+        _decide(other, "withdraw", by=by, note=f"The level changed: {fired.from_state.short_label} to "
+                                               f"{fired.to_state.short_label}")
+    return change
+
+
+def approve_proposal(proposal: LevelProposal, *, by: Any, note: str, today: date, scheme: Any) -> LevelChange:
+    """A quality lead approves a waiting proposal with a note: the team moves the level proposed.
+
+    Raises StepupError (no note, or the proposal no longer matches the team's level), IllegalTrigger if it is
+    not waiting, GuardRefused if the Step-up workflow refuses the change now. Side effects: change_level's, the
+    proposal approved (decided_at/by, note) and audit `stepup.approve` with its reasons.
+    """
+    text = _text(note, field="note", missing="Give a note saying why you approve the change")
+    if proposal.status is not ProposalStatus.PENDING:
+        raise StepupError(f"This proposal is already {proposal.status.label.lower()}")
+    regulation = proposal.regulation
+    if regulation.level is not proposal.from_level:
+        raise StepupError(f"The team is now at {regulation.level.short_label}, not {proposal.from_level.short_label}: "
+                          "this proposal no longer applies")
+    change = change_level(regulation, proposal.trigger, by=by, reason=text, today=today, scheme=scheme,
+                          proposal=proposal)
+    _decide(proposal, "approve", by=by, note=text)
+    return change
+
+
+def reject_proposal(proposal: LevelProposal, *, by: Any, note: str) -> None:
+    """A quality lead rejects a waiting proposal with a note; the team stays where it is.
+
+    Raises StepupError without a note, IllegalTrigger if it is not waiting. Side effects: decided_at/by, the
+    note, audit `stepup.reject` with the proposal's reasons. The engine does not propose the same change again
+    for `stepup_repropose_after_days`.
+    """
+    text = _text(note, field="note", missing="Give a note saying why you reject the proposal")
+    _decide(proposal, "reject", by=by, note=text)
