@@ -1,0 +1,1 @@
+"""Quality lead dashboards: coverage measures, trends, exports, the board report and the trust's target."""

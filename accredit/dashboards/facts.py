@@ -1,0 +1,324 @@
+"""Everything the dashboard measures read, loaded in a fixed number of queries however many teams there are.
+
+Each loader is one SELECT over the teams the filters and the caller's scope select (a subquery, never a list of
+ids built team by team). Timestamps become dates in the trust's time zone, so that "as of a date" compares days.
+measures.py turns these facts into figures; nothing here decides what a figure means.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from accredit.accreditation.models import Application, EligibilityCheck
+from accredit.actions.models import Action
+from accredit.assessments.models import LONDON, AssessmentResponse, SelfAssessment
+from accredit.audit import AuditEvent
+from accredit.deadlines.models import DeadlinePause
+from accredit.extensions import db
+from accredit.frameworks.models import FrameworkVersion, Standard
+from accredit.org.models import Division, Service, Team, TeamType
+from accredit.visits.models import Visit, VisitRating
+from workflows.action import ActionStatus
+from workflows.ratings import Domain, Rating
+from workflows.visit import VisitKind, VisitStatus
+
+
+@dataclass(frozen=True)
+class TeamScope:
+    """Which teams a view covers: the caller's scope (a WHERE clause over Team) narrowed by the filters."""
+
+    clause: Any
+    division_id: int | None = None
+    service_id: int | None = None
+    team_type: TeamType | None = None
+
+    def team_ids(self) -> sa.Select:
+        query = sa.select(Team.id).join(Service, Team.service_id == Service.id).where(self.clause)
+        if self.division_id is not None:
+            query = query.where(Service.division_id == self.division_id)
+        if self.service_id is not None:
+            query = query.where(Team.service_id == self.service_id)
+        if self.team_type is not None:
+            query = query.where(Team.team_type == self.team_type)
+        return query
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: int
+    code: str
+    name: str
+    service: str
+    division: str
+    team_type: TeamType
+    opened_on: date
+    closed_on: date | None  #: the first day it was no longer active (closed or merged)
+
+    def active_on(self, day: date) -> bool:
+        return self.opened_on <= day and (self.closed_on is None or day < self.closed_on)
+
+
+@dataclass(frozen=True)
+class AwardFact:
+    team_id: int
+    kind: str  #: outstanding_team | excelling_team
+    granted_on: date
+    valid_until: date
+    ended_on: date | None
+    suspensions: tuple[tuple[date, date | None], ...]  #: (suspended_on, reinstated_on)
+
+    def is_suspended_on(self, day: date) -> bool:
+        return any(start <= day and (end is None or day < end) for start, end in self.suspensions)
+
+    def is_current_on(self, day: date) -> bool:
+        """Granted, not yet expired or ended on `day` (suspended or not)."""
+        return self.granted_on <= day <= self.valid_until and (self.ended_on is None or day < self.ended_on)
+
+    def is_held_on(self, day: date) -> bool:
+        return self.is_current_on(day) and not self.is_suspended_on(day)
+
+
+@dataclass
+class Facts:
+    """The rows behind every measure, for the teams in view, up to `as_of`."""
+
+    as_of: date
+    teams: dict[int, TeamInfo]
+    assessments: dict[tuple[int, date], tuple[date, date | None]]  #: (team, period start) -> (due, submitted on)
+    pauses: dict[int, list[tuple[date, date]]]  #: team -> (first, last paused day)
+    qrvs: list[tuple[int, date]]  #: (team, published on) of published QRVs
+    checks: list[tuple[int, date, bool]]  #: (team, computed on, eligible), oldest first
+    application_states: list[tuple[int, int, date, str]]  #: (application, team, on, state entered), oldest first
+    actions: list[tuple[int, date, date, date | None]]  #: (team, due, raised on, closed on)
+    overdue_visits: list[tuple[int, int, date]]  #: (visit, team, visit date) past their date, unpublished, as of
+    self_ratings: dict[int, dict[Domain, Rating | None]] = field(default_factory=dict)
+    qrv_ratings: dict[int, dict[Domain, Rating | None]] = field(default_factory=dict)
+    panel_ratings: dict[int, dict[Domain, Rating | None]] = field(default_factory=dict)
+    awards: list[AwardFact] | None = None  #: None until the awards tables exist
+    stepup_levels: dict[int, list[tuple[date, str]]] | None = None  #: team -> (from, level); None until Step-up exists
+
+
+def day_end(day: date) -> datetime:
+    """The first instant after `day` ends in London, in UTC: `at < day_end(d)` means "on or before d"."""
+    return datetime.combine(day + timedelta(days=1), time(0), LONDON).astimezone(UTC)
+
+
+def local_day(at: datetime | None) -> date | None:
+    return at.astimezone(LONDON).date() if at is not None else None
+
+
+def load_facts(scope: TeamScope, as_of: date, *, history_months: int, thresholds: Any) -> Facts:
+    """Every fact the measures need for `as_of` and the `history_months` before it."""
+    ids = scope.team_ids().scalar_subquery()
+    since = date(as_of.year - (history_months // 12 + 2), as_of.month, 1)
+    cutoff = day_end(as_of)
+    return Facts(
+        as_of=as_of,
+        teams=_teams(ids),
+        assessments=_assessments(ids, since, cutoff),
+        pauses=_pauses(ids, as_of),
+        qrvs=[(t, local_day(at)) for t, at in db.session.execute(
+            sa.select(Visit.team_id, Visit.published_at).where(
+                Visit.team_id.in_(ids), Visit.kind == VisitKind.QRV, Visit.published_at.is_not(None),
+                Visit.published_at < cutoff))],
+        checks=[(t, local_day(at), ok) for t, at, ok in db.session.execute(
+            sa.select(EligibilityCheck.team_id, EligibilityCheck.computed_at, EligibilityCheck.is_eligible)
+            .where(EligibilityCheck.team_id.in_(ids), EligibilityCheck.computed_at < cutoff)
+            .order_by(EligibilityCheck.computed_at, EligibilityCheck.id))],
+        application_states=_application_states(ids, cutoff),
+        actions=[(t, due, local_day(raised), local_day(verified) if status is ActionStatus.CLOSED else None)
+                 for t, due, raised, verified, status in db.session.execute(
+                     sa.select(Action.team_id, Action.due_on, Action.created_at, Action.verified_at, Action.status)
+                     .where(Action.team_id.in_(ids), Action.created_at < cutoff, Action.due_on < as_of))],
+        overdue_visits=_overdue_visits(ids, as_of, cutoff),
+        self_ratings=_self_ratings(ids, cutoff, thresholds),
+        qrv_ratings=_qrv_ratings(ids, cutoff),
+    )
+
+
+def ratings_as_of(scope: TeamScope, day: date, thresholds: Any) -> tuple[dict, dict]:
+    """(self-assessed, QRV) domain ratings per team as they stood on `day` (two queries)."""
+    ids, cutoff = scope.team_ids().scalar_subquery(), day_end(day)
+    return _self_ratings(ids, cutoff, thresholds), _qrv_ratings(ids, cutoff)
+
+
+def _teams(ids: Any) -> dict[int, TeamInfo]:
+    rows = db.session.execute(
+        sa.select(Team.id, Team.code, Team.name, Service.name, Division.name, Team.team_type, Team.opened_on,
+                  Team.closed_on)
+        .join(Service, Team.service_id == Service.id).join(Division, Service.division_id == Division.id)
+        .where(Team.id.in_(ids)).order_by(Team.name, Team.id)
+    )
+    return {row[0]: TeamInfo(*row) for row in rows}
+
+
+def _assessments(ids: Any, since: date, cutoff: datetime) -> dict[tuple[int, date], tuple[date, date | None]]:
+    rows = db.session.execute(
+        sa.select(SelfAssessment.team_id, SelfAssessment.period_start, SelfAssessment.due_on,
+                  SelfAssessment.submitted_at)
+        .where(SelfAssessment.team_id.in_(ids), SelfAssessment.period_start >= since)
+    )
+    # A submission after the as-of date had not happened then.
+    return {(t, start): (due, local_day(at) if at is not None and at < cutoff else None) for t, start, due, at in rows}
+
+
+def _pauses(ids: Any, as_of: date) -> dict[int, list[tuple[date, date]]]:
+    windows: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    rows = db.session.scalars(
+        sa.select(DeadlinePause).where(DeadlinePause.team_id.in_(ids), DeadlinePause.starts_on <= as_of)
+        .order_by(DeadlinePause.starts_on)
+    )
+    for pause in rows:
+        # An early end decided after the as-of date was not known then: the pause ran as planned.
+        last = pause.last_day if pause.ended_at is None or local_day(pause.ended_at) <= as_of else pause.ends_on
+        if last >= pause.starts_on:
+            windows[pause.team_id].append((pause.starts_on, last))
+    return windows
+
+
+def _application_states(ids: Any, cutoff: datetime) -> list[tuple[int, int, date, str]]:
+    """Each application's transitions from the audit trail (the only record of the states it passed through)."""
+    rows = db.session.execute(
+        sa.select(AuditEvent.subject_id, Application.team_id, AuditEvent.at, AuditEvent.to_state)
+        .join(Application, Application.id == AuditEvent.subject_id)
+        .where(AuditEvent.subject_type == Application.__tablename__, AuditEvent.to_state.is_not(None),
+               AuditEvent.at < cutoff, Application.team_id.in_(ids))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [(app_id, team_id, local_day(at), state) for app_id, team_id, at, state in rows]
+
+
+def _overdue_visits(ids: Any, as_of: date, cutoff: datetime) -> list[tuple[int, int, date]]:
+    """Visits whose date had passed by `as_of` without a published report, and not cancelled by then."""
+    rows = db.session.execute(
+        sa.select(Visit.id, Visit.team_id, Visit.visit_date)
+        .where(Visit.team_id.in_(ids), Visit.visit_date < as_of, Visit.created_at < cutoff,
+               sa.or_(Visit.published_at.is_(None), Visit.published_at >= cutoff),
+               sa.or_(Visit.cancelled_at.is_(None), Visit.cancelled_at >= cutoff))
+        .order_by(Visit.visit_date, Visit.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def _latest(query: sa.Select, partition: Any, *order: Any) -> Any:
+    """`query` with a row number per `partition`, newest first by `order`, as a subquery."""
+    return query.add_columns(sa.func.row_number().over(partition_by=partition, order_by=order).label("rn")).subquery()
+
+
+def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict[Domain, Rating | None]]:
+    """Each team's domain ratings from its latest self-assessment submitted by the cutoff, by its framework's
+    aggregation strategy (one query: standards' ratings counted per team, domain and rating)."""
+    from workflows.rules import domain_ratings
+
+    latest = _latest(
+        sa.select(SelfAssessment.id, SelfAssessment.team_id, SelfAssessment.framework_version_id)
+        .where(SelfAssessment.team_id.in_(ids), SelfAssessment.submitted_at < cutoff),
+        SelfAssessment.team_id, SelfAssessment.period_start.desc(), SelfAssessment.id.desc(),
+    )
+    rows = db.session.execute(
+        sa.select(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating,
+                  sa.func.count())
+        .select_from(latest)
+        .join(FrameworkVersion, FrameworkVersion.id == latest.c.framework_version_id)
+        .join(AssessmentResponse, AssessmentResponse.assessment_id == latest.c.id)
+        .join(Standard, Standard.id == AssessmentResponse.standard_id)
+        .where(latest.c.rn == 1, AssessmentResponse.rating.is_not(None))
+        .group_by(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating)
+    )
+    strategies: dict[int, str] = {}
+    grouped: dict[int, dict[Domain, list[Rating]]] = defaultdict(lambda: defaultdict(list))
+    for team_id, strategy, domain, rating, count in rows:
+        strategies[team_id] = strategy
+        grouped[team_id][domain].extend([rating] * count)
+    return {team_id: {d: r.value for d, r in domain_ratings(strategies[team_id], by_domain, thresholds).items()}
+            for team_id, by_domain in grouped.items()}
+
+
+def _qrv_ratings(ids: Any, cutoff: datetime) -> dict[int, dict[Domain, Rating | None]]:
+    """Each team's domain ratings from its latest QRV published by the cutoff."""
+    latest = _latest(
+        sa.select(Visit.id, Visit.team_id)
+        .where(Visit.team_id.in_(ids), Visit.kind == VisitKind.QRV, Visit.status == VisitStatus.PUBLISHED,
+               Visit.published_at < cutoff),
+        Visit.team_id, Visit.visit_date.desc(), Visit.published_at.desc(), Visit.id.desc(),
+    )
+    rows = db.session.execute(
+        sa.select(latest.c.team_id, VisitRating.domain, VisitRating.rating)
+        .join(VisitRating, VisitRating.visit_id == latest.c.id).where(latest.c.rn == 1)
+    )
+    ratings: dict[int, dict[Domain, Rating | None]] = defaultdict(lambda: dict.fromkeys(Domain))
+    for team_id, domain, rating in rows:
+        ratings[team_id][domain] = rating
+    return dict(ratings)
+
+
+def awards_recorded() -> bool:
+    """Whether the awards tables are part of the schema (the awards domain registers them)."""
+    return {"awards", "award_suspensions", "award_ratings"} <= set(db.metadata.tables)
+
+
+def load_awards(facts: Facts, scope: TeamScope) -> None:
+    """Add the awards granted by the as-of date and their suspensions then known (two queries)."""
+    awards, suspensions = db.metadata.tables["awards"], db.metadata.tables["award_suspensions"]
+    ids = scope.team_ids().scalar_subquery()
+    as_of = facts.as_of
+    granted = sa.and_(awards.c.team_id.in_(ids), awards.c.granted_on <= as_of)
+    periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for award_id, start, end in db.session.execute(
+        sa.select(suspensions.c.award_id, suspensions.c.suspended_on, suspensions.c.reinstated_on)
+        .join(awards, awards.c.id == suspensions.c.award_id)
+        .where(granted, suspensions.c.suspended_on <= as_of).order_by(suspensions.c.suspended_on)
+    ):
+        periods[award_id].append((start, end if end is not None and end <= as_of else None))
+    rows = list(db.session.execute(
+        sa.select(awards.c.id, awards.c.team_id, awards.c.kind, awards.c.granted_on, awards.c.valid_until,
+                  awards.c.ended_on).where(granted).order_by(awards.c.granted_on, awards.c.id)
+    ))
+    facts.awards = [AwardFact(team_id, getattr(kind, "value", kind), start, until, ended if ended is not None and ended <= as_of else None,
+                              tuple(periods[award_id]))
+                    for award_id, team_id, kind, start, until, ended in rows]
+
+
+def stepup_recorded() -> bool:
+    """Whether the Step-up level history is part of the schema (the Step-up domain registers it)."""
+    return "stepup_level_changes" in db.metadata.tables
+
+
+def load_stepup(facts: Facts, scope: TeamScope) -> None:
+    """Each team's level from day to day: the level before its first change (standard for a team never changed),
+    then each change's new level from its day (one query)."""
+    changes = db.metadata.tables["stepup_level_changes"]
+    levels: dict[int, list[tuple[date, str]]] = {t: [(date.min, "standard")] for t in facts.teams}
+    for team_id, on, before, after in db.session.execute(
+        sa.select(changes.c.team_id, changes.c.changed_on, changes.c.from_level, changes.c.to_level)
+        .where(changes.c.team_id.in_(scope.team_ids().scalar_subquery()), changes.c.changed_on <= facts.as_of)
+        .order_by(changes.c.changed_on, changes.c.id)
+    ):
+        history = levels[team_id]
+        if len(history) == 1:
+            history[0] = (date.min, getattr(before, "value", before))
+        history.append((on, getattr(after, "value", after)))
+    facts.stepup_levels = levels
+
+
+def panels_recorded() -> bool:
+    return {"panel_decisions", "applications"} <= set(db.metadata.tables)
+
+
+def load_panel_ratings(facts: Facts, scope: TeamScope) -> None:
+    """Each team's domain ratings from its latest panel decision made by the as-of date (one query; a decision
+    that gave no award still rated every domain)."""
+    decisions = db.metadata.tables["panel_decisions"]
+    panel: dict[int, dict[Domain, Rating | None]] = {}
+    for team_id, ratings in db.session.execute(
+        sa.select(Application.team_id, decisions.c.ratings)
+        .join(Application, Application.id == decisions.c.application_id)
+        .where(Application.team_id.in_(scope.team_ids().scalar_subquery()), decisions.c.decided_on <= facts.as_of)
+        .order_by(decisions.c.decided_on, decisions.c.id)
+    ):
+        panel[team_id] = {d: Rating(ratings[d.value]) if ratings.get(d.value) else None for d in Domain}
+    facts.panel_ratings = panel
