@@ -34,6 +34,8 @@ class Config:
     # Evidence: the largest file accepted, and the request limit just above it (the rest of the form fits in 64 KB).
     EVIDENCE_MAX_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
     MAX_CONTENT_LENGTH = EVIDENCE_MAX_BYTES + 64 * 1024
+    #: deleted evidence is kept (hidden) this long, then its file and content are purged; the audit trail stays
+    EVIDENCE_RETENTION_DAYS = int(os.environ.get("EVIDENCE_RETENTION_DAYS", 90))
     EVIDENCE_STORAGE = os.environ.get("EVIDENCE_STORAGE", "local")  #: "local" (EVIDENCE_DIR) or "s3"
     # S3-compatible storage; credentials come from boto3's usual chain (environment, profile, instance role).
     S3_BUCKET = os.environ.get("S3_BUCKET")

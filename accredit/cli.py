@@ -104,7 +104,9 @@ def demo_command(seed: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from accredit.ops.cli import backup_command, restore_command
     from accredit.scheduling.cli import jobs_cli, scheduler_cli
 
-    for command in (users_cli, org_cli, frameworks_cli, demo_command, jobs_cli, scheduler_cli):
+    for command in (users_cli, org_cli, frameworks_cli, demo_command, jobs_cli, scheduler_cli, backup_command,
+                    restore_command):
         app.cli.add_command(command)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, StringField
+from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 TITLE = "Title"
@@ -28,4 +28,14 @@ class UploadEvidenceForm(FlaskForm):
 class EditEvidenceForm(FlaskForm):
     title = _title_field()
     review_by = DateField(REVIEW_BY, description=REVIEW_BY_HINT, validators=[Optional()])
+    version = HiddenField()
+
+
+class DeleteEvidenceForm(FlaskForm):
+    reason = TextAreaField("Why are you deleting this evidence?", description=(
+        "For example 'Uploaded to the wrong team' or 'Contains patient details'. The reason is kept in the audit trail."
+    ), validators=[
+        DataRequired("Enter why the evidence is being deleted"),
+        Length(max=500, message="The reason must be 500 characters or fewer"),
+    ])
     version = HiddenField()

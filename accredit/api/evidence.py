@@ -13,9 +13,10 @@ from accredit.api.access import get_or_404_in_scope
 from accredit.api.blueprint import ApiBlueprint, ApiParser
 from accredit.api.errors import ApiError
 from accredit.api.schemas import PersonSchema, RefSchema
-from accredit.evidence import services
+from accredit.evidence import retention, services
 from accredit.evidence.download import download_response, local_today
 from accredit.evidence.errors import EvidenceError
+from accredit.evidence.kinds import KINDS
 from accredit.evidence.models import Evidence
 from accredit.evidence.usage import usages_for
 from accredit.extensions import db
@@ -106,7 +107,7 @@ def upload_evidence(form: dict[str, Any], team_id: int) -> Any:
     """Upload a file into a team's library (team members and leads, quality leads covering the team).
 
     413 when the file is over the size limit; 415 when its content is not an allowed type, whatever its name;
-    400 when it is empty.
+    400 when it is empty, or its name holds folders (`../`) or control characters.
     """
     team = get_or_404_in_scope(Team, team_id, "team.view", "evidence.upload")
     upload = form["file"]
@@ -131,7 +132,36 @@ def get_evidence(evidence_id: int) -> Evidence:
 @blp.route("/evidence/<id:evidence_id>/content")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream",
               description="The file, as an attachment, with the media type decided from its content")
+@blp.doc(responses={"200": {  # the media type the library stored it as, one of these (never octet-stream)
+    "description": "The file, as an attachment, with the media type decided from its content",
+    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in KINDS}}})
 @blp.errors(404)
 def get_evidence_content(evidence_id: int) -> Any:
     """The file itself: always `Content-Disposition: attachment`, `X-Content-Type-Options: nosniff`."""
     return download_response(get_or_404_in_scope(Evidence, evidence_id, "evidence.view"))
+
+
+class EvidenceDeleteSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=retention.REASON_LIMIT),
+                              metadata={"description": "Why it is being deleted; kept in the audit trail"})
+    version = ma.fields.Integer(load_default=None, metadata={"description": "If given, must be current (else 409)"})
+
+
+@blp.route("/evidence/<id:evidence_id>", methods=["DELETE"])
+@blp.arguments(EvidenceDeleteSchema)
+@blp.response(204)
+@blp.errors(403, 404, 409)
+def delete_evidence(body: dict[str, Any], evidence_id: int) -> Any:
+    """Delete an item (its team's lead, quality leads covering the team, or its uploader), with a reason.
+
+    A soft delete: the item disappears from the library, downloads and links at once; the file is kept, hidden,
+    for EVIDENCE_RETENTION_DAYS and then purged. The audit trail keeps who deleted it and why.
+    """
+    evidence = get_or_404_in_scope(Evidence, evidence_id, "evidence.view", "evidence.delete")
+    try:
+        retention.delete_evidence(evidence, reason=body["reason"], by=current_user, version=body["version"])
+    except EvidenceError as refused:
+        details = {refused.field: [refused.message]} if refused.status == 400 else {"version": evidence.version}
+        raise ApiError(refused.status, refused.message, details=details) from None
+    db.session.commit()
+    return None

@@ -16,6 +16,7 @@ class Evidence(db.Model):
     __table_args__ = (
         sa.CheckConstraint("size_bytes > 0", name="not_empty"),
         sa.CheckConstraint("length(content_hash) = 64", name="hash_is_sha256"),
+        sa.CheckConstraint("purged_at IS NULL OR deleted_at IS NOT NULL", name="purged_only_if_deleted"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,16 +31,25 @@ class Evidence(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  #: None for the system
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: soft delete: the row stays for the links
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  #: None for the system
+    delete_reason: Mapped[str | None] = mapped_column(sa.Text)  #: why it was deleted, as the person gave it
+    #: when the retention sweep removed the file and the row's content (title, name); the audit records stay
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)  #: optimistic lock for edits
 
     team = relationship("Team")
-    uploaded_by = relationship("User")
+    uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
+    deleted_by = relationship("User", foreign_keys=[deleted_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
     def is_stale(self, today: date) -> bool:
         """True once the review-by date has passed."""
         return self.review_by is not None and self.review_by < today
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def kind_label(self) -> str:

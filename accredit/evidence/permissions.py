@@ -28,3 +28,13 @@ def can_upload_evidence(user: Any, team: Any) -> bool:
 def can_edit_evidence(user: Any, evidence: Any) -> bool:
     """The same people who may upload to the evidence's team."""
     return can_view_evidence(user, evidence) and has_role(user, *CONTRIBUTORS, team=evidence.team)
+
+
+@predicate("evidence.delete")
+def can_delete_evidence(user: Any, evidence: Any) -> bool:
+    """The team's lead and the quality leads who cover it, and whoever uploaded the item (a member's mistake)."""
+    if not can_view_evidence(user, evidence):
+        return False
+    uploaded_it = evidence.uploaded_by_id is not None and evidence.uploaded_by_id == getattr(user, "id", None)
+    return (uploaded_it and has_role(user, *CONTRIBUTORS, team=evidence.team)) or has_role(
+        user, Role.TEAM_LEAD, Role.QUALITY_LEAD, team=evidence.team)

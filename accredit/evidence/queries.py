@@ -1,7 +1,7 @@
 """Reusable selects over the evidence library."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,8 +35,24 @@ def stale_query(today: date) -> sa.Select:
 
 
 def is_blob_referenced(sha256: str) -> bool:
-    """Whether any evidence row (deleted ones included: they may come back) points at this stored file."""
-    return db.session.scalar(sa.select(sa.exists().where(Evidence.content_hash == sha256))) is True
+    """Whether any evidence row not yet purged (deleted ones included: they are kept for the retention period)
+    points at this stored file."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Evidence.content_hash == sha256, Evidence.purged_at.is_(None)))) is True
+
+
+def referenced_blobs() -> set[str]:
+    """The hashes of every stored file that an evidence row not yet purged points at."""
+    return set(db.session.scalars(sa.select(Evidence.content_hash).where(Evidence.purged_at.is_(None)).distinct()))
+
+
+def due_for_purge(cutoff: datetime) -> sa.Select:
+    """Deleted evidence not yet purged, deleted at or before `cutoff`, oldest first."""
+    return (
+        sa.select(Evidence)
+        .where(Evidence.deleted_at.is_not(None), Evidence.deleted_at <= cutoff, Evidence.purged_at.is_(None))
+        .order_by(Evidence.deleted_at, Evidence.id)
+    )
 
 
 def library_choices(team_id: int) -> list[tuple[int, str]]:

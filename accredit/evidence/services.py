@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from accredit import audit
-from accredit.evidence import queries, sniff
+from accredit.evidence import sniff
 from accredit.evidence.errors import EvidenceConflict, EvidenceError
 from accredit.evidence.models import Evidence
 from accredit.evidence.storage import Storage, get_storage
@@ -24,33 +24,39 @@ def upload_evidence(team: Any, fileobj: BinaryIO, *, filename: str | None, title
     Side effects: the file is stored under its SHA-256 (once, however often the same bytes are uploaded); an
     Evidence row; the audit record `evidence.upload`. The type comes from the bytes (see sniff.py); the
     cleaned original name is kept only in the row.
-    Raises EvidenceError (field "title"), FileEmpty (400), FileTooLarge (413) or FileRefused (415), having
-    stored nothing. If the row cannot be written, the session is rolled back and the stored file removed again
-    unless another row uses it; the database error is re-raised.
+    Raises EvidenceError (field "title"; field "file" for a name with folders or control characters),
+    FileEmpty (400), FileTooLarge (413) or FileRefused (415), having stored nothing. The file is moved into the
+    store only after the row is flushed: if the row cannot be written, the session is rolled back, nothing is
+    stored and the database error is re-raised. (Should the request's commit fail afterwards, the unreferenced
+    blob is removed by the store sweep; see retention.py.)
     """
     title = _checked_title(title)
+    if problem := sniff.name_problem(filename):  # a path or control characters: refused, not quietly cleaned
+        raise EvidenceError(problem, field="file")
     name = sniff.clean_filename(filename)
     storage = storage or get_storage()
-    blob = storage.put(fileobj, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
-                       check=lambda path: sniff.detect(path, name))
-    detected: sniff.Detected = blob.checked
-    evidence = Evidence(
-        team=team, title=title, original_name=detected.filename, content_hash=blob.sha256, size_bytes=blob.size,
-        media_type=detected.kind.media_type, review_by=review_by, uploaded_by_id=getattr(by, "id", None),
-    )
-    try:
-        db.session.add(evidence)
-        db.session.flush()
-        audit.record("evidence.upload", evidence, by=by, data={
-            "team": team.code, "title": title, "name": detected.filename, "sha256": blob.sha256,
-            "size": blob.size, "media_type": evidence.media_type,
-        })
-        db.session.flush()
-    except SQLAlchemyError:
-        db.session.rollback()
-        if not queries.is_blob_referenced(blob.sha256):
-            storage.delete(blob.sha256)
-        raise
+    with storage.staged(fileobj, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                        check=lambda path: sniff.detect(path, name)) as staged:
+        blob = staged.blob
+        detected: sniff.Detected = blob.checked
+        evidence = Evidence(
+            team=team, title=title, original_name=detected.filename, content_hash=blob.sha256, size_bytes=blob.size,
+            media_type=detected.kind.media_type, review_by=review_by, uploaded_by_id=getattr(by, "id", None),
+        )
+        try:
+            db.session.add(evidence)
+            db.session.flush()
+            audit.record("evidence.upload", evidence, by=by, data={
+                "team": team.code, "title": title, "name": detected.filename, "sha256": blob.sha256,
+                "size": blob.size, "media_type": evidence.media_type,
+            })
+            db.session.flush()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+        # Only now, with the row written, does the file go into the store: a process killed before this point
+        # leaves a temporary file at most (the store sweep removes it), never a blob that no row names.
+        staged.commit()
     return evidence
 
 

@@ -175,6 +175,21 @@ def _extension(filename: str) -> str:
     return os.path.splitext(filename)[1].lower()
 
 
+#: Characters that reorder how a name is shown ("invoice\u202efdp.exe" reads as "invoiceexe.pdf").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def name_problem(name: str | None) -> str | None:
+    """Why an uploaded file's name is refused, or None: a name with folders or a `..` (a path traversal
+    attempt), control characters or direction overrides is never what a browser sends for a real file."""
+    name = name or ""
+    if "/" in name or "\\" in name or name.strip() in {".", ".."}:
+        return "The selected file's name must not contain folders, / or \\. Rename the file and try again"
+    if any(unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS for ch in name):
+        return "The selected file's name contains hidden control characters. Rename the file and try again"
+    return None
+
+
 def clean_filename(name: str | None) -> str:
     """A name safe to show and to offer as a download name: no folders, control characters or edge dots.
 

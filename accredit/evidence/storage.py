@@ -4,7 +4,9 @@ A blob's name is the SHA-256 of its bytes, so the same file uploaded twice is st
 upload into a temporary file (hashing and counting as it goes, refusing past the size limit), lets the caller
 check the complete file, and only then moves it into place: atomically with `os.replace` on local disk, with a
 single PUT on S3. Whatever goes wrong on the way, the temporary file is removed and nothing is stored.
-Original file names never reach the storage; only hashes do.
+`staged` splits the same steps in two, so that an upload's row is written before its file is moved into place.
+Original file names never reach the storage; only hashes do. `blobs` and `temp_files` list what is there, for
+the store sweep (evidence/retention.py) and backups (ops/backup.py).
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,6 +38,14 @@ class StoredBlob:
     checked: Any = None
 
 
+@dataclass(frozen=True)
+class StagedBlob:
+    """An upload written and checked but not yet in the store: `commit()` puts it there."""
+
+    blob: StoredBlob
+    commit: Callable[[], None]
+
+
 def blob_path(sha256: str) -> str:
     """`aa/bb/<sha256>`: the relative path (or S3 key) of a blob. Refuses anything that is not a hash."""
     if not _SHA256.fullmatch(sha256):
@@ -50,6 +62,20 @@ class Storage:
         Raises FileTooLarge past the limit, or whatever `check` raises; in every such case (and when the
         stream itself fails) the temporary file is removed and nothing is stored.
         """
+        with self.staged(fileobj, max_bytes=max_bytes, check=check) as staged:
+            staged.commit()
+            return staged.blob
+
+    @contextmanager
+    def staged(self, fileobj: BinaryIO, *, max_bytes: int,
+               check: Callable[[Path], Any] | None = None) -> Iterator[StagedBlob]:
+        """Write and check the upload in a temporary file; `commit()` moves it into place. Yields a StagedBlob.
+
+        The caller records the file (flushes its row) before committing it, so that a process killed in
+        between leaves at most a temporary file (which `sweep_store` removes later), never a stored blob that
+        no row names. On leaving the block the temporary file is removed, whether committed or not.
+        Raises as `put` does.
+        """
         fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self._temp_dir())
         temp = Path(name)
         try:
@@ -58,10 +84,17 @@ class Storage:
                 out.flush()
                 os.fsync(out.fileno())
             checked = check(temp) if check is not None else None
-            self._commit(temp, sha256)
-            return StoredBlob(sha256, size, checked)
+            yield StagedBlob(StoredBlob(sha256, size, checked), lambda: self._commit(temp, sha256))
         finally:
             temp.unlink(missing_ok=True)
+
+    def blobs(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored blob as (sha256, last modified, UTC); for the store sweep and backups."""
+        raise NotImplementedError
+
+    def temp_files(self) -> Iterator[tuple[Path, datetime]]:
+        """Leftover temporary files (of uploads whose process died) as (path, last modified, UTC)."""
+        return iter(())
 
     def open(self, sha256: str) -> BinaryIO:
         raise NotImplementedError
@@ -119,11 +152,26 @@ class LocalStorage(Storage):
         return temp
 
     def _commit(self, temp: Path, sha256: str) -> None:
+        # Replaced even when the same bytes are stored already: the blob's time becomes now, so the store sweep
+        # (which removes only unreferenced blobs older than a grace period) cannot remove it under this upload.
         final = self.path(sha256)
-        if final.is_file():
-            return  # the same bytes are stored already; put() removes the temporary copy
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp, final)
+
+    def blobs(self) -> Iterator[tuple[str, datetime]]:
+        for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            if path.is_file() and _SHA256.fullmatch(path.name):
+                yield path.name, _mtime(path)
+
+    def temp_files(self) -> Iterator[tuple[Path, datetime]]:
+        temp = self.root / ".tmp"
+        for path in sorted(temp.iterdir()) if temp.is_dir() else []:
+            if path.is_file():
+                yield path, _mtime(path)
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 class S3Storage(Storage):
@@ -153,6 +201,17 @@ class S3Storage(Storage):
     def _temp_dir(self) -> Path:
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         return self.spool_dir
+
+    def blobs(self) -> Iterator[tuple[str, datetime]]:
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+            for item in page.get("Contents", []):
+                name = item["Key"].rpartition("/")[2]
+                if _SHA256.fullmatch(name) and item["Key"] == blob_path(name):
+                    yield name, item["LastModified"].astimezone(UTC)
+
+    def temp_files(self) -> Iterator[tuple[Path, datetime]]:
+        for path in sorted(self.spool_dir.glob("upload-*.part")) if self.spool_dir.is_dir() else []:
+            yield path, _mtime(path)
 
     def _commit(self, temp: Path, sha256: str) -> None:
         if self.exists(sha256):

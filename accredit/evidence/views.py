@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from accredit.evidence import queries, services
+from accredit.evidence import queries, retention, services
 from accredit.evidence.download import download_response, local_today
 from accredit.evidence.errors import EvidenceConflict, EvidenceError
 from accredit.evidence.models import Evidence
@@ -14,7 +14,7 @@ from accredit.evidence.usage import usages_for
 from accredit.extensions import db
 from accredit.org.models import Team
 from accredit.permissions import authorise
-from forms.evidence import EditEvidenceForm, UploadEvidenceForm
+from forms.evidence import DeleteEvidenceForm, EditEvidenceForm, UploadEvidenceForm
 
 bp = Blueprint("evidence", __name__)
 
@@ -67,6 +67,29 @@ def show(evidence_id: int):
     usage = usages_for([evidence.id])[evidence.id]
     return render_template("evidence/show.html", evidence=evidence, usage=usage, form=form,
                            today=local_today()), status
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(evidence_id: int):
+    evidence = db.session.get(Evidence, evidence_id)
+    authorise("evidence.delete", evidence, view_action="evidence.view")
+    form, status = DeleteEvidenceForm(version=str(evidence.version)), 200
+    if form.validate_on_submit():
+        try:
+            retention.delete_evidence(evidence, reason=form.reason.data, by=current_user,
+                                      version=_as_int(form.version.data))
+        except EvidenceError as refused:
+            status = _show_error(form, refused)
+            form.version.data = str(evidence.version)
+        else:
+            db.session.commit()
+            flash(f"{evidence.title} has been deleted", "success")
+            return redirect(url_for(".library", team_id=evidence.team_id))
+    elif form.errors:
+        status = 400
+    return render_template("evidence/delete.html", evidence=evidence, form=form,
+                           retention_days=retention.retention_days()), status
 
 
 @bp.route("/evidence/<int:evidence_id>/download")

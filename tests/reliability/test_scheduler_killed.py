@@ -1,0 +1,75 @@
+"""`flask jobs run` SIGKILLed partway through a sweep over many teams: the next run finishes the sweep and
+nothing is doubled (one self-assessment per team and period, one "period open" notification per team lead)."""
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import sqlalchemy as sa
+
+from accredit.assessments.models import SelfAssessment
+from accredit.extensions import db
+from accredit.frameworks.schema import load_framework_file
+from accredit.frameworks.services import import_framework
+from accredit.notifications.models import Notification
+from accredit.roles import Role
+from config import BASE_DIR
+from tests.notifications.fixtures import OPENED, free_port
+from tests.reliability.conftest import FLASK, app_env, lock_waiters, poll
+
+TEAMS = 12
+NOW = "2026-01-01T00:05"  #: the first day of January's period: open it, and tell every team lead
+
+
+def _counts() -> tuple[int, int, int]:
+    """(self-assessments, self-assessment notifications, distinct keys among them) as committed."""
+    db.session.rollback()
+    keys = db.session.scalars(sa.select(Notification.dedupe_key).where(
+        Notification.dedupe_key.like("assessment:%"))).all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SelfAssessment)), len(keys), len(set(keys))
+
+
+def test_scheduler_killed_mid_sweep_finishes_on_the_next_run_with_nothing_doubled(pg_site, data, row_lock):
+    import_framework(load_framework_file(BASE_DIR / "frameworks" / "cqc-kloe-2017.yaml"))
+    service = data.service(name="Acute medicine")
+    leads = []
+    for n in range(TEAMS):
+        team = data.team(service, name=f"Ward {n + 1}", opened_on=OPENED)
+        leads.append(data.user(email=f"lead{n + 1}@test.nhs.uk", role=Role.TEAM_LEAD, scope=team))
+    data.commit()
+    # A notification refers to its recipient: holding the last lead's row stops the reminder sweep at that lead,
+    # after it has written the others (the periods sweep before it never touches a person's row).
+    lock = row_lock("users", leads[-1].id)
+    env = app_env(pg_site, SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()), SMTP_TIMEOUT="2")
+    jobs = subprocess.Popen([FLASK, "--app", "wsgi", "jobs", "run", "--now", NOW], cwd=BASE_DIR, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    waiting = poll(lambda: _still_running(jobs) and lock_waiters(pg_site.pg_database),
+                   timeout=120, what="the reminder sweep to reach the last lead")
+    jobs.send_signal(signal.SIGKILL)
+    jobs.wait(timeout=15)
+    lock.rollback()
+    poll(lambda: not set(waiting) & set(_backends(pg_site.pg_database)), what="the killed run's session to end")
+    assert jobs.returncode == -signal.SIGKILL
+    assert _counts() == (TEAMS, 0, 0)  # the periods sweep had committed; the reminders sweep left nothing behind
+
+    again = pg_site.app.test_cli_runner().invoke(args=["jobs", "run", "--now", NOW])
+    assert "open_periods: 0\n" in again.output
+    assert f"assessment_reminders: {TEAMS}\n" in again.output
+    assert _counts() == (TEAMS, TEAMS, TEAMS)
+    recipients = db.session.scalars(sa.select(Notification.recipient_id).where(
+        Notification.dedupe_key.like("assessment:%")).order_by(Notification.recipient_id)).all()
+    assert recipients == sorted(lead.id for lead in leads)
+
+    once_more = pg_site.app.test_cli_runner().invoke(args=["jobs", "run", "--now", NOW])
+    assert "assessment_reminders: 0\n" in once_more.output
+    assert _counts() == (TEAMS, TEAMS, TEAMS)
+
+
+def _still_running(jobs: subprocess.Popen) -> bool:
+    assert jobs.poll() is None, jobs.stdout.read().decode()
+    return True
+
+
+def _backends(database: str) -> list[int]:
+    with db.engine.connect() as conn:
+        return list(conn.scalars(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": database}))
