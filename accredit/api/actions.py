@@ -12,7 +12,7 @@ from accredit.actions import queries, services
 from accredit.actions.models import Action, ActionSource
 from accredit.actions.permissions import triggers_for
 from accredit.api.access import get_or_404_in_scope, require
-from accredit.api.blueprint import ApiBlueprint
+from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import PersonSchema, RefSchema, enum_field, free_text, plain_text
@@ -36,6 +36,16 @@ _overdue = ma.fields.Function(lambda a: a.is_overdue(today_in_london()), require
 class EvidenceRefSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     title = ma.fields.String(required=True)
+
+
+class LinkedEvidence(ma.fields.List):
+    """The evidence linked to an action, leaving out what has been deleted since."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(ma.fields.Nested(EvidenceRefSchema), **kwargs)
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = ma.missing) -> Any:
+        return [e for e in obj.evidence if e.deleted_at is None]
 
 
 class ActionSummarySchema(ma.Schema):
@@ -70,7 +80,7 @@ class ActionSchema(WorkflowResourceSchema):
     started_at = ma.fields.DateTime(required=True, allow_none=True)
     completed_at = ma.fields.DateTime(required=True, allow_none=True)
     completion_note = ma.fields.String(required=True, allow_none=True)
-    evidence = ma.fields.List(ma.fields.Nested(EvidenceRefSchema), required=True)
+    evidence = LinkedEvidence(required=True)
     verified_at = ma.fields.DateTime(required=True, allow_none=True)
     verified_by = ma.fields.Nested(PersonSchema, required=True, allow_none=True)
     reopen_reason = ma.fields.String(required=True, allow_none=True)
@@ -86,7 +96,7 @@ class ActionFilterSchema(PageArgsSchema):
 
 class RaiseActionSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=services.MAX_TITLE), plain_text])
-    owner = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1), metadata={
+    owner = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID), metadata={
         "description": "The id of one of the team's staff, or of a quality lead covering it"})
     due_on = ma.fields.Date(required=True, metadata={"description": "Today or later"})
     finding = ma.fields.String(load_default="", validate=_text)
@@ -103,7 +113,7 @@ class ActionFireSchema(ma.Schema):
                               metadata={"description": "reopen: why (required)"})
     note = ma.fields.String(load_default=None, validate=_text,
                             metadata={"description": "complete: what was done (required)"})
-    evidence = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1)), load_default=None,
+    evidence = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID)), load_default=None,
                               validate=ma.validate.Length(max=100),
                               metadata={"description": "complete: ids of evidence in the team's library"})
     version = ma.fields.Integer(load_default=None, metadata={"description": "If given, must be current (else 409)"})

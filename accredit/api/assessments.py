@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from accredit.api.access import get_or_404_in_scope, require
-from accredit.api.blueprint import ApiBlueprint
+from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import RefSchema, enum_field, free_text
@@ -35,7 +35,7 @@ class ResponseSchema(ma.Schema):
     title = ma.fields.String(required=True, attribute="standard.title")
     rating = enum_field(Rating, allow_none=True)
     narrative = ma.fields.String(required=True)
-    evidence = ma.fields.Function(lambda r: [e.id for e in r.evidence], required=True,
+    evidence = ma.fields.Function(lambda r: [e.id for e in r.evidence if e.deleted_at is None], required=True,
                                   metadata={"type": "array", "items": {"type": "integer"}})
     version = ma.fields.Integer(required=True)
     updated_at = ma.fields.DateTime(required=True, allow_none=True)
@@ -94,7 +94,7 @@ class AnswerSchema(ma.Schema):
     standard = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16))
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True, load_default=None)
     narrative = ma.fields.String(load_default="", validate=[ma.validate.Length(max=services.MAX_NARRATIVE), free_text])
-    evidence = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1)), load_default=None)
+    evidence = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID)), load_default=None)
 
 
 class SaveAnswersSchema(ma.Schema):
