@@ -28,10 +28,12 @@ def load_assessment(assessment_id: int) -> SelfAssessment | None:
 
 
 def team_history(team_id: int) -> list[SelfAssessment]:
-    """Every period's self-assessment for a team, newest first, with answers loaded."""
+    """Every period's self-assessment for a team, newest first, with ratings and standards loaded (not the
+    evidence links or editors: the history shows results, and five years of answers is 1,600 rows)."""
     return list(db.session.scalars(
         sa.select(SelfAssessment).where(SelfAssessment.team_id == team_id)
-        .order_by(SelfAssessment.period_start.desc()).options(*with_answers())
+        .order_by(SelfAssessment.period_start.desc())
+        .options(selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.standard))
     ))
 
 

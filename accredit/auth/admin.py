@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from accredit.auth import services as accounts
 from accredit.auth.models import RoleAssignment, User
 from accredit.extensions import db
-from accredit.org.queries import parse_scope, scope_choices
+from accredit.org.queries import parse_scope, preload_scopes, scope_choices
 from accredit.permissions import can, require
 from accredit.roles import Role
 from forms.auth import ConfirmForm, GrantRoleForm, SetPasswordForm, UserFilterForm, UserForm
@@ -33,7 +33,8 @@ def index():
     if form.validate():
         query = form.apply(query)
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("auth/users/index.html", form=form, page=page)
+    scopes = preload_scopes(grant for user in page.items for grant in user.roles)  # held while rendering
+    return render_template("auth/users/index.html", form=form, page=page, scopes=scopes)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ Roles are loaded once per sweep, so resolving an audience for a thousand teams c
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,18 @@ class Audiences:
             sa.select(RoleAssignment).join(RoleAssignment.user).where(User.active.is_(True))
             .options(contains_eager(RoleAssignment.user))
         ).all()
+        # By scope, so that a team's audience is looked up among the grants of its four scopes, not among all
+        # of them: a month-end sweep asks for 10,000 teams in a trust of 30,000 grants.
+        self._by_scope: dict[tuple[ScopeKind, int | None], list[RoleAssignment]] = defaultdict(list)
+        for grant in self._grants:
+            self._by_scope[(grant.scope_kind, grant.scope_id)].append(grant)
+
+    def _covering(self, team: Any) -> list[RoleAssignment]:
+        """The grants whose scope covers `team`: the trust's, its division's, its service's and its own."""
+        return [*self._by_scope.get((ScopeKind.TRUST, None), ()),
+                *self._by_scope.get((ScopeKind.DIVISION, team.service.division_id), ()),
+                *self._by_scope.get((ScopeKind.SERVICE, team.service_id), ()),
+                *self._by_scope.get((ScopeKind.TEAM, team.id), ())]
 
     def people(self, team: Any, audience: str) -> list[User]:
         """The active people in `audience` for `team`, ordered by email; ValueError for an unknown audience."""
@@ -35,5 +48,5 @@ class Audiences:
         }
         if audience not in matches:
             raise ValueError(f"unknown audience {audience!r}")
-        found = {g.user.id: g.user for g in self._grants if matches[audience](g)}
+        found = {g.user.id: g.user for g in self._covering(team) if matches[audience](g)}
         return sorted(found.values(), key=lambda u: u.email)
