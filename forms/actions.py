@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from accredit.actions.services import MAX_REASON, MAX_TEXT, MAX_TITLE
 from forms.assessments import ConfirmForm, MultiCheckboxField  # noqa: F401  (ConfirmForm: start and verify)
+from forms.fields import RequiredDateField
 from workflows.action import ActionStatus
 from workflows.ratings import Domain
 
@@ -24,23 +24,6 @@ def _optional_int(value: Any) -> int | None:
 
 def _length(limit: int) -> Length:
     return Length(max=limit, message=f"This must be {limit} characters or fewer")
-
-
-class DueDateField(DateField):
-    """A date (`<input type=date>`): empty gives the required message; unreadable input says what to type."""
-
-    def __init__(self, label: str, **kwargs: Any):
-        super().__init__(label, validators=[DataRequired("Enter the date the action is due")], **kwargs)
-        self.type = "DateField"  # drawn by macros/forms.html as any date field
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist and not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a real date, for example 3 March 2026") from None
 
 
 def focus_choices(standards: Iterable[Any]) -> list[tuple[str, str]]:
@@ -108,7 +91,7 @@ class RaiseActionForm(FlaskForm):
     focus = SelectField("Domain or standard", validate_choice=False,
                         validators=[DataRequired("Choose the domain or standard the action is for")])
     owner = _owner_field()
-    due_on = DueDateField("Due date")
+    due_on = RequiredDateField("Due date", required="Enter the date the action is due")
 
     def set_choices(self, owners: Iterable[Any], standards: Iterable[Any]) -> None:
         _set_owner_choices(self.owner, owners)
@@ -123,7 +106,7 @@ class EditActionForm(FlaskForm):
     title = StringField("What must change", validators=[DataRequired("Enter what must change"), _length(MAX_TITLE)])
     description = TextAreaField("How it will be done (optional)", validators=[Optional(), _length(MAX_TEXT)])
     owner = _owner_field()
-    due_on = DueDateField("Due date")
+    due_on = RequiredDateField("Due date", required="Enter the date the action is due")
     version = HiddenField()
 
     def set_choices(self, owners: Iterable[Any]) -> None:

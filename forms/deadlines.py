@@ -2,25 +2,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from forms.fields import RequiredDateField
 
-class DayField(DateField):
-    """A date field whose unreadable input gets a message that says what to type."""
+LABELLED_REAL_DATE = "{label} must be a real date, for example 14 March 2026"
+
+
+class DayField(RequiredDateField):
+    """The shared required date, with `missing` as its required message and its label in the real-date message
+    (kept for the forms that import it by this name)."""
 
     def __init__(self, label: str, *, missing: str, **kwargs: object) -> None:
-        super().__init__(label, validators=[InputRequired(missing)], **kwargs)
-        self.type = "DateField"  # drawn as a date input by macros/forms.html, which goes by type name
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not "".join(valuelist).strip():
-            self.data = None  # blank: InputRequired says what is missing
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(f"{self.label.text} must be a real date, for example 14 March 2026") from None
+        super().__init__(label, required=missing, invalid=LABELLED_REAL_DATE, **kwargs)
 
 
 class PauseForm(FlaskForm):
@@ -30,6 +25,6 @@ class PauseForm(FlaskForm):
         validators=[InputRequired("Give the reason for the pause"),
                     Length(max=1000, message="The reason must be 1000 characters or fewer")],
     )
-    starts_on = DayField("First paused day", missing="Enter the first paused day")
-    until = DayField("Last paused day", missing="Enter the last paused day",
-                     description="A deadline that falls in the pause moves to this day. No reminder is sent while paused.")
+    starts_on = RequiredDateField("First paused day", required="Enter the first paused day", invalid=LABELLED_REAL_DATE)
+    until = RequiredDateField("Last paused day", required="Enter the last paused day", invalid=LABELLED_REAL_DATE,
+                              description="A deadline that falls in the pause moves to this day. No reminder is sent while paused.")

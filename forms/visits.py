@@ -5,16 +5,18 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from accredit.visits.services import MAX_TEXT
 from forms.assessments import RATING_CHOICES
+from forms.fields import RequiredDateField  # noqa: F401  (forms.stepup and forms.accreditation import it from here)
 from workflows.ratings import Domain
 from workflows.visit import VisitKind
 
-KIND_CHOICES = [(k.value, k.label) for k in VisitKind]
-DOMAIN_CHOICES = [("", "Choose a domain"), *((d.value, d.label) for d in Domain)]
+# Choices as dicts (value -> label): WTForms deprecates tuples given to a field's constructor.
+KIND_CHOICES = {k.value: k.label for k in VisitKind}
+DOMAIN_CHOICES = {"": "Choose a domain", **{d.value: d.label for d in Domain}}
+RATINGS = dict(RATING_CHOICES)
 
 
 def _optional_int(value: Any) -> int | None:
@@ -26,23 +28,6 @@ def _text(label: str, *, required: str | None = None, max_length: int = MAX_TEXT
     validators = [DataRequired(required)] if required else [Optional()]
     validators.append(Length(max=max_length, message=f"This must be {max_length} characters or fewer"))
     return TextAreaField(label, description=description, validators=validators)
-
-
-class RequiredDateField(DateField):
-    """A date (an `<input type=date>`): empty gives the field's own required message, not WTForms' generic one."""
-
-    def __init__(self, label: str, *, required: str, **kwargs: Any):
-        super().__init__(label, validators=[DataRequired(required)], **kwargs)
-        self.type = "DateField"  # drawn by macros/forms.html as any date field
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist and not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a real date, for example 3 March 2026") from None
 
 
 class PlanVisitForm(FlaskForm):
@@ -71,12 +56,12 @@ class AssignReviewerForm(FlaskForm):
 
 
 class DomainRatingForm(Form):
-    rating = RadioField("Rating", choices=RATING_CHOICES, validators=[Optional()])
+    rating = RadioField("Rating", choices=RATINGS, validators=[Optional()])
     findings = _text("Findings")
 
 
 class VisitRatingsForm(FlaskForm):
-    overall = SelectField("Overall rating", choices=[("", "Use the computed rating"), *RATING_CHOICES],
+    overall = SelectField("Overall rating", choices={"": "Use the computed rating", **RATINGS},
                           validators=[Optional()],
                           description="Leave it to the CQC ratings principles, or choose another and say why")
     override_reason = _text("Reason for a different overall rating", max_length=2000)

@@ -16,6 +16,8 @@ from datetime import date, timedelta
 
 #: Who a reminder goes to; the application resolves each to people holding roles for the team.
 AUDIENCES = ("team", "team_lead", "division_quality_lead", "trust_quality_lead")
+#: Who an improvement action's reminders go to: its owner, or the people holding roles for its team.
+ACTION_AUDIENCES = ("owner", *AUDIENCES)
 
 
 @dataclass(frozen=True)
@@ -62,24 +64,47 @@ def reminders_owed(
     owed = []
     if opens_on <= today <= due:
         owed.append(Reminder("opened", "team", due))
+    return owed + deadline_reminders_owed(today=today, due=due, reminder_days=reminder_days, escalation=escalation)
+
+
+def deadline_reminders_owed(
+    *,
+    today: date,
+    due: date,
+    reminder_days: Sequence[int],
+    escalation: Sequence[tuple[int, str]],
+    audience: str = "team_lead",
+) -> list[Reminder]:
+    """The due and overdue reminders owed on `today` for anything due on `due` and not yet done.
+
+    - `due-n` (to `audience`) for the nearest n of `reminder_days` whose day has come, up to the due date;
+    - `overdue-n` (to the step's audience) for every step of `escalation` reached (calendar days: a bank
+      holiday does not stop the ladder).
+    """
+    owed = []
     reached = sorted(n for n in reminder_days if due - timedelta(days=n) <= today <= due)
     if reached:
-        owed.append(Reminder(f"due-{reached[0]}", "team_lead", due))
-    for days, audience in escalation:
+        owed.append(Reminder(f"due-{reached[0]}", audience, due))
+    for days, step_audience in escalation:
         if today >= due + timedelta(days=days):
-            owed.append(Reminder(f"overdue-{days}", audience, due))
+            owed.append(Reminder(f"overdue-{days}", step_audience, due))
     return owed
 
 
-def check_reminder_settings(reminder_days: Sequence[int], escalation: Sequence[Sequence[object]]) -> None:
-    """Raise ValueError naming what is wrong with a scheme's reminder days or escalation ladder."""
+def check_reminder_settings(reminder_days: Sequence[int], escalation: Sequence[Sequence[object]], *,
+                            subject: str = "assessment", audiences: Sequence[str] = AUDIENCES) -> None:
+    """Raise ValueError naming what is wrong with a scheme's reminder days or escalation ladder.
+
+    `subject` names the settings (`assessment` -> assessment_reminder_days, assessment_escalation); `audiences`
+    are the ones its ladder may use.
+    """
     if any(not _whole(n) or n < 0 for n in reminder_days):
-        raise ValueError("assessment_reminder_days must be whole numbers of days, 0 or more")
+        raise ValueError(f"{subject}_reminder_days must be whole numbers of days, 0 or more")
     for step in escalation:
         if not isinstance(step, tuple | list) or len(step) != 2 or not _whole(step[0]) or step[0] < 1:
-            raise ValueError("assessment_escalation steps must be [days overdue (1 or more), audience]")
-        if step[1] not in AUDIENCES:
-            raise ValueError(f"assessment_escalation audience {step[1]!r} is not one of {', '.join(AUDIENCES)}")
+            raise ValueError(f"{subject}_escalation steps must be [days overdue (1 or more), audience]")
+        if step[1] not in audiences:
+            raise ValueError(f"{subject}_escalation audience {step[1]!r} is not one of {', '.join(audiences)}")
 
 
 def _whole(value: object) -> bool:

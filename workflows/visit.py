@@ -58,12 +58,14 @@ def fully_rated(visit, context: dict) -> str | None:
 
 @guard("the factual accuracy period is over, or the team lead has finished commenting")
 def factual_accuracy_done(visit, context: dict) -> str | None:
+    """`closes_on` in the context, when given, is the period's close as a deadline pause has moved it."""
     today = context.get("today")
+    closes = context.get("closes_on") or visit.factual_accuracy_due
     if visit.team_comments_closed_at is not None:
         return None
-    if today is not None and visit.factual_accuracy_due is not None and today > visit.factual_accuracy_due:
+    if today is not None and closes is not None and today > closes:
         return None
-    due = visit.factual_accuracy_due.strftime("%-d %B %Y") if visit.factual_accuracy_due else "its closing date"
+    due = closes.strftime("%-d %B %Y") if closes else "its closing date"
     return f"The team lead can comment on factual accuracy until {due}"
 
 

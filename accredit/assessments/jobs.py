@@ -4,6 +4,7 @@ Both sweeps select by date and state, so running them twice, or late after downt
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,9 +18,14 @@ from workflows.assessment import AssessmentStatus
 from workflows.periods import period_containing
 from workflows.team import TeamStatus
 
+log = logging.getLogger(__name__)
+
 
 def open_periods(now: datetime) -> int:
-    """Create this period's self-assessment for every active team that lacks one; returns how many."""
+    """Create this period's self-assessment for every active team that lacks one; returns how many.
+
+    Each team's is made in its own savepoint, so one that another run opened first is skipped without losing
+    the others."""
     scheme = current_scheme()
     period = period_containing(services.today_in_london(now), scheme.assessment_cadence, scheme.assessment_due_after_days)
     has_one = sa.select(SelfAssessment.id).where(
@@ -31,10 +37,16 @@ def open_periods(now: datetime) -> int:
     created = 0
     for team in teams:
         try:
-            services.ensure_assessment(team, period)
+            # One savepoint per team: a clash with another scheduler opening the same team's period at the
+            # same moment (the unique constraint) undoes that team's insert only, not the teams before it.
+            with db.session.begin_nested():
+                _, made = services.ensure_assessment(team, period)
         except services.AssessmentError:
             continue  # the team's framework is not imported yet; the next run will open it
-        created += 1
+        except sa.exc.IntegrityError:
+            log.info("open_periods: %s's %s period was opened by another run", team.code, period.start)
+            continue
+        created += made
     return created
 
 

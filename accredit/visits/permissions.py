@@ -70,6 +70,13 @@ def can_comment_on_visit(user: Any, visit: Any) -> bool:
     return visit.status is VisitStatus.FACTUAL_ACCURACY and has_role(user, Role.TEAM_LEAD, team=visit.team)
 
 
+def _closes(visit: Any, today: date) -> date | None:
+    """When factual accuracy closes, a deadline pause included (only looked up while it is open)."""
+    from accredit.visits.services import factual_accuracy_closes
+
+    return factual_accuracy_closes(visit, today) if visit.status is VisitStatus.FACTUAL_ACCURACY else None
+
+
 #: The triggers people fire from pages and the API (all of them: none is the scheduler's).
 TRIGGERS = [t.trigger for t in VISIT_WORKFLOW.transitions]
 
@@ -77,7 +84,7 @@ TRIGGERS = [t.trigger for t in VISIT_WORKFLOW.transitions]
 def triggers_for(user: Any, visit: Any, today: date) -> list[str]:
     """Triggers this user may fire now: legal from the state, guards passing, permitted by role. `cancel` is
     listed before its reason is typed, since the reason is asked for."""
-    available = VISIT_WORKFLOW.available(visit, today=today, reason="(to be given)")
+    available = VISIT_WORKFLOW.available(visit, today=today, reason="(to be given)", closes_on=_closes(visit, today))
     return [t for t in available if can(user, f"visit.{t}", visit)]
 
 
@@ -88,7 +95,7 @@ def blocked_triggers(user: Any, visit: Any, today: date) -> dict[str, list[str]]
         if trigger == "cancel" or not can(user, f"visit.{trigger}", visit):
             continue
         try:
-            reasons = VISIT_WORKFLOW.check(visit, trigger, today=today)
+            reasons = VISIT_WORKFLOW.check(visit, trigger, today=today, closes_on=_closes(visit, today))
         except IllegalTrigger:
             continue
         if reasons:

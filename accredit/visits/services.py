@@ -1,9 +1,9 @@
 """Visit state changes: plan, assign and remove reviewers, schedule, start, rate, draft, send, comment, publish,
 cancel, and actions raised at a visit.
 
-Every function flushes and never commits; every change leaves an audit row. Notifications (DESIGN.md §6: the QRV
-notice when scheduled, the draft report when sent) are written by the outbox when it arrives; until then the
-home page tasks (tasks.py) tell people what waits for them.
+Every function flushes and never commits; every change leaves an audit row. Notifications (DESIGN.md §6) go to the
+outbox as things happen (accredit.visits.notices: the notice when scheduled, the draft report sent, the visit
+cancelled); the reminders before the visit and before factual accuracy closes are that module's sweep.
 """
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from typing import Any
 from sqlalchemy.orm.attributes import flag_modified
 
 from accredit import audit
+from accredit.deadlines.queries import pause_windows
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.org.models import Team
 from accredit.permissions import has_role
 from accredit.roles import Role
 from accredit.schemes.services import current_scheme
-from accredit.visits import conflicts
+from accredit.visits import conflicts, notices
 from accredit.visits.models import Visit, VisitRating, VisitReviewer
 from accredit.visits.queries import overall_from, visit_ratings
 from workflows.base import WorkflowError
-from workflows.calendar import add_working_days
+from workflows.calendar import add_unpaused_working_days, add_working_days, subtract_working_days
 from workflows.ratings import Domain, Rating
 from workflows.visit import VISIT_WORKFLOW, VisitKind, VisitStatus
 
@@ -53,9 +54,12 @@ class ConflictRefused(VisitError):
 
 def _fire(visit: Visit, trigger: str, *, by: Any, reason: str | None = None, data: dict | None = None,
           **context: Any) -> None:
-    fired = VISIT_WORKFLOW.fire(visit, trigger, by=by, reason=reason, **context)
-    audit.record(f"visit.{trigger}", visit, by=by, from_state=fired.from_state, to_state=fired.to_state,
-                 reason=reason, workflow_version=VISIT_WORKFLOW.version, data=data)
+    # No autoflush until the caller has set the new state's timestamps too (check constraints): a visit whose
+    # attributes were expired (after a rollback) would otherwise reach the database half changed.
+    with db.session.no_autoflush:
+        fired = VISIT_WORKFLOW.fire(visit, trigger, by=by, reason=reason, **context)
+        audit.record(f"visit.{trigger}", visit, by=by, from_state=fired.from_state, to_state=fired.to_state,
+                     reason=reason, workflow_version=VISIT_WORKFLOW.version, data=data)
 
 
 def _clean(text: str | None, what: str, field: str) -> str:
@@ -99,7 +103,8 @@ def assign_reviewer(visit: Visit, user: Any, *, by: Any, is_lead: bool = False,
     `in_progress`. Refuses (ConflictRefused, every reason named) a conflict or a reviewer who does not fit the kind
     of review, unless a quality lead covering the team gives `override_reason`. Side effects: the assignment row
     (with the override reason), other leads unset when `is_lead`, the visit's version, audit
-    `visit.assign_reviewer` with the reasons overridden.
+    `visit.assign_reviewer` with the reasons overridden; on a visit already scheduled, the visit's notice to the
+    new reviewer (notices.visit_scheduled).
     """
     _require_staffable(visit)
     if user.id in visit.reviewer_ids():
@@ -123,6 +128,8 @@ def assign_reviewer(visit: Visit, user: Any, *, by: Any, is_lead: bool = False,
     db.session.flush()
     audit.record("visit.assign_reviewer", visit, by=by, reason=override if reasons else None,
                  data={"user_id": user.id, "is_lead": is_lead, "overridden": reasons})
+    if visit.status is VisitStatus.SCHEDULED:
+        notices.visit_scheduled(visit, only=user)
     return assignment
 
 
@@ -157,10 +164,12 @@ def remove_reviewer(visit: Visit, user: Any, *, by: Any) -> None:
 
 def schedule_visit(visit: Visit, *, by: Any) -> None:
     """Trigger `schedule`: planned -> scheduled, once it has a date and a reviewer (GuardRefused names what is
-    missing). Side effects: scheduled_at, audit row; the team lead and reviewers are to be told (DESIGN.md §6)."""
+    missing). Side effects: scheduled_at, audit row, the notice to the team lead and reviewers
+    (notices.visit_scheduled, DESIGN.md §6)."""
     _fire(visit, "schedule", by=by)
     visit.scheduled_at = utcnow()
     db.session.flush()
+    notices.visit_scheduled(visit)
 
 
 def start_visit(visit: Visit, *, by: Any) -> None:
@@ -241,12 +250,31 @@ def send_report(visit: Visit, *, by: Any, today: date) -> None:
     """Trigger `send`: draft_report -> factual_accuracy. The team lead may comment until `today` plus the
     scheme's working days (weekends and England and Wales bank holidays skipped).
 
-    Side effects: sent_at, factual_accuracy_due, audit row; the team lead is to be told (DESIGN.md §6).
+    Side effects: sent_at, factual_accuracy_due, audit row, the team lead asked for comments
+    (notices.report_sent, DESIGN.md §6).
     """
     due = add_working_days(today, current_scheme().factual_accuracy_working_days)
     _fire(visit, "send", by=by, data={"factual_accuracy_due": due.isoformat()})
     visit.sent_at, visit.factual_accuracy_due = utcnow(), due
     db.session.flush()
+    notices.report_sent(visit)
+
+
+def factual_accuracy_closes(visit: Visit, today: date) -> date | None:
+    """The last day the team lead may comment, as of `today`; None before the draft is sent.
+
+    factual_accuracy_due, unless a pause of the team's deadlines (DESIGN.md §5.4) begun by `today` overlaps the
+    period: paused days do not count, so the team lead still gets the scheme's working days, the clock running
+    on when the pause ends. The period is taken as the scheme's working days up to factual_accuracy_due.
+    """
+    due = visit.factual_accuracy_due
+    if due is None:
+        return None
+    days = current_scheme().factual_accuracy_working_days
+    start = subtract_working_days(due, days)
+    windows = [w for w in pause_windows([visit.team_id], since=start, today=today).get(visit.team_id, [])
+               if w[0] <= due]  # a pause begun after the period closed reopens nothing
+    return add_unpaused_working_days(start, days, windows) if windows else due
 
 
 def why_comments_closed(visit: Visit, today: date) -> str | None:
@@ -255,8 +283,9 @@ def why_comments_closed(visit: Visit, today: date) -> str | None:
         return "Comments are taken only while the draft report is out for factual accuracy"
     if visit.team_comments_closed_at is not None:
         return "The team lead has already said there are no further comments"
-    if visit.factual_accuracy_due is not None and today > visit.factual_accuracy_due:
-        return f"The factual accuracy period closed on {visit.factual_accuracy_due:%-d %B %Y}"
+    closes = factual_accuracy_closes(visit, today)
+    if closes is not None and today > closes:
+        return f"The factual accuracy period closed on {closes:%-d %B %Y}"
     return None
 
 
@@ -284,11 +313,12 @@ def comment_on_report(visit: Visit, comments: str, *, by: Any, today: date, fini
 
 def publish_report(visit: Visit, *, by: Any, today: date) -> None:
     """Trigger `publish`: factual_accuracy -> published, once the team lead has finished commenting or the
-    period is over (GuardRefused says until when). Side effects: published_at/by, audit row, then
-    `accreditation.services.on_visit_published` (eligibility recomputed for a QRV, maybe an invitation)."""
+    period is over, a pause of the team's deadlines included (GuardRefused says until when). Side effects:
+    published_at/by, audit row, then `accreditation.services.on_visit_published` (eligibility recomputed for a
+    QRV, maybe an invitation)."""
     from accredit.accreditation.services import on_visit_published
 
-    _fire(visit, "publish", by=by, today=today)
+    _fire(visit, "publish", by=by, today=today, closes_on=factual_accuracy_closes(visit, today))
     visit.published_at, visit.published_by_id = utcnow(), getattr(by, "id", None)
     db.session.flush()
     on_visit_published(visit, today=today, by=by)
@@ -297,13 +327,15 @@ def publish_report(visit: Visit, *, by: Any, today: date) -> None:
 def cancel_visit(visit: Visit, *, by: Any, reason: str) -> None:
     """Trigger `cancel` (a quality lead, with a reason): any state before published -> cancelled.
 
-    Side effects: cancelled_at, cancel_reason, audit row with the reason. A cancelled visit never counts
-    towards eligibility or a reviewer's load.
+    Side effects: cancelled_at, cancel_reason, audit row with the reason, the reviewers told (and the team lead,
+    once the visit had been scheduled: notices.visit_cancelled). A cancelled visit never counts towards
+    eligibility or a reviewer's load.
     """
     reason = _clean(reason, "reason", "reason")
     _fire(visit, "cancel", by=by, reason=reason)
     visit.cancelled_at, visit.cancel_reason = utcnow(), reason
     db.session.flush()
+    notices.visit_cancelled(visit)
 
 
 #: States in which reviewers raise actions: at the visit and while its report is being written.

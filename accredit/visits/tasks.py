@@ -1,6 +1,7 @@
 """What visits ask of people on their home page: staff and schedule, review and report, comment on the draft."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from accredit.visits.models import Visit, VisitReviewer
 from workflows.visit import VisitStatus
 
 MAX_TASKS = 20  # a home page, not a worklist: the overview has the rest
+MAX_PAUSE_DAYS = 367  #: the longest a deadline pause can move a date (accredit.deadlines.services.MAX_DAYS, and a day)
 
 #: What an assigned reviewer does next, by the visit's state.
 REVIEWER_STEPS = {
@@ -57,9 +59,13 @@ def review_visits(user: Any) -> list[Task]:
 def comment_on_draft_reports(user: Any) -> list[Task]:
     if not any(a.role is Role.TEAM_LEAD for a in user.roles):
         return []
+    from accredit.visits.services import factual_accuracy_closes, why_comments_closed
+
+    today = today_in_london()
     query = sa.select(Visit).where(
         Visit.status == VisitStatus.FACTUAL_ACCURACY, Visit.team_comments_closed_at.is_(None),
-        Visit.factual_accuracy_due >= today_in_london(), teams_in_scope_clause(user, Role.TEAM_LEAD))
+        Visit.factual_accuracy_due >= today - timedelta(days=MAX_PAUSE_DAYS),  # a pause may have moved the close
+        teams_in_scope_clause(user, Role.TEAM_LEAD))
     return [Task(f"Comment on the draft report of the visit to {v.team.name}",
-                 url_for("visits.comments", visit_id=v.id), team=v.team.name, due=v.factual_accuracy_due)
-            for v in _visits(query)]
+                 url_for("visits.comments", visit_id=v.id), team=v.team.name, due=factual_accuracy_closes(v, today))
+            for v in _visits(query) if why_comments_closed(v, today) is None]

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from accredit.actions.services import ActionError
 from accredit.assessments.services import today_in_london
 from accredit.auth.models import User
 from accredit.core.views import render_diagram
@@ -33,7 +34,7 @@ def _load(visit_id: int, action: str = "visit.view"):
     return visit
 
 
-def _field_error(form: Any, refused: services.VisitError) -> None:
+def _field_error(form: Any, refused: services.VisitError | ActionError) -> None:
     """Put a service's refusal next to the field it names, else at the top of the form."""
     target = getattr(form, refused.field, None) if refused.field else None
     (target.errors if target is not None else form.form_errors).append(refused.reason)
@@ -87,6 +88,7 @@ def show(visit_id: int):
         comparison=queries.compare(queries.latest_self_assessment(visit.team_id), visit),
         loads=queries.reviewer_loads(visit.reviewer_ids()),
         comments_open=services.why_comments_closed(visit, today) is None,
+        closes=services.factual_accuracy_closes(visit, today),
     )
 
 
@@ -160,7 +162,8 @@ def comments(visit_id: int):
             flash("Thank you: you have no further comments" if finished else "Your comments have been saved",
                   "success")
             return redirect(url_for(".show", visit_id=visit.id))
-    return render_template("visits/comments.html", visit=visit, form=form)
+    return render_template("visits/comments.html", visit=visit, form=form,
+                           closes=services.factual_accuracy_closes(visit, today))
 
 
 @bp.route("/visits/<int:visit_id>/reviewers", methods=["GET", "POST"])
@@ -271,7 +274,7 @@ def raise_action(visit_id: int):
                 visit, by=current_user, title=form.title.data, finding=form.finding.data,
                 domain=Domain(form.domain.data), owner=owner, due_on=form.due_on.data, today=today_in_london(),
                 standard_code=form.standard_code.data)
-        except services.VisitError as refused:
+        except (services.VisitError, ActionError) as refused:  # the actions service's refusal, field and all
             db.session.rollback()
             _field_error(form, refused)
         else:

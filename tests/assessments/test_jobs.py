@@ -125,3 +125,24 @@ def test_close_ended_periods_twice_closes_nothing_more(ward):
     db.session.commit()
     assert jobs.close_ended_periods(NOW) == 0
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "close_period")) == 1
+
+
+def test_open_periods_clash_on_one_team_loses_none_of_the_others(trust, monkeypatch):
+    """Another scheduler opens Ward 99's period between this sweep's check and its insert (the unique constraint
+    refuses the second row): that team is skipped, the others stay opened, the next run finds Ward 99 done."""
+    real = services.ensure_assessment
+
+    def clashing(team, period):
+        made = real(team, period)
+        if team.name == "Ward 99 Elsewhere":  # the other scheduler's row arrives first
+            db.session.execute(sa.insert(SelfAssessment).values(
+                team_id=team.id, framework_version_id=made[0].framework_version_id, period_start=period.start,
+                period_end=period.end, due_on=period.due, status="open"))
+        return made
+
+    monkeypatch.setattr(services, "ensure_assessment", clashing)
+    assert jobs.open_periods(NOW) == 2
+    db.session.commit()
+    assert [row[0] for row in _periods()] == ["Ward 7 Respiratory", "Willow Ward"]
+    monkeypatch.setattr(services, "ensure_assessment", real)
+    assert jobs.open_periods(NOW) == 1

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from accredit.actions.models import Action
 from accredit.extensions import db
 from accredit.roles import Role
 from accredit.visits import services
@@ -172,6 +173,19 @@ def test_ratings_page_override_without_reason_keeps_what_was_typed(client, auth,
         302, Rating.OUTSTANDING, Rating.GOOD, "Clean, calm ward")
 
 
+def test_ratings_error_summary_names_and_links_the_domain_not_the_sub_field(client, auth, trust, walk):
+    visit = walk.to(walk.plan(), VisitStatus.IN_PROGRESS)
+    db.session.commit()
+    auth.login(trust.reviewer)
+    data = {"safe-rating": "brilliant", "caring-findings": "x" * 5001, "version": str(visit.version)}
+    response = _post(client, f"/visits/{visit.id}/ratings", data)
+    html = response.get_data(as_text=True)
+    assert (response.status_code, summary_errors(response)) == (
+        200, ["Safe: Not a valid choice.", "Caring: This must be 5000 characters or fewer"])
+    assert re.findall(r'<a href="(#[a-z_-]+)"[^>]*>\s*(?:Safe|Caring):', html) == ["#safe-rating", "#caring-findings"]
+    assert field_error(response, "caring-findings") == "This must be 5000 characters or fewer"
+
+
 def test_ratings_page_refuses_a_stale_version(client, auth, trust, walk):
     visit = walk.to(walk.plan(), VisitStatus.IN_PROGRESS)
     db.session.commit()
@@ -263,7 +277,28 @@ def test_reviewer_raises_an_action_from_the_visit(client, auth, trust, walk):
     done = _post(client, path, {**data, "due_on": date.today().isoformat()})
     page = client.get(f"/visits/{visit.id}")
     assert (done.status_code, flashed(page)) == (302, ["Action raised for Sam Sister: Check the trolley daily"])
-    assert "<strong>Check the trolley daily</strong> · Safe · owner Sam Sister" in page.get_data(as_text=True)
+    (action_id,) = db.session.scalars(sa.select(Action.id).where(Action.visit_id == visit.id))
+    assert (f'<a href="/actions/{action_id}"><strong>Check the trolley daily</strong></a> · Open · Safe · owner Sam '
+            "Sister") in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"standard_code": "Z9"}, "standard_code", "Z9 is not a standard of cqc-kloe-2017"),
+    ({"owner": "outsider"}, "owner", "Olly Outsider cannot own an action of Ward 7 Respiratory: choose one of its staff"),
+])
+def test_action_refused_by_the_actions_service_is_shown_next_to_its_field(client, auth, trust, walk, change, field,
+                                                                          message):
+    visit = walk.to(walk.plan(day=date.today()), VisitStatus.IN_PROGRESS)
+    db.session.commit()
+    auth.login(trust.reviewer)
+    path = f"/visits/{visit.id}/actions/new"
+    data = {"title": "Check the trolley daily", "finding": "Two days missed", "domain": "safe", "standard_code": "",
+            "owner": str(trust.lead.id), "due_on": date.today().isoformat(), **change}
+    if data["owner"] == "outsider":
+        data["owner"] = str(trust.outsider.id)
+    refused = _post(client, path, data)
+    assert (refused.status_code, field_error(refused, field), summary_errors(refused)) == (200, message, [message])
+    assert db.session.scalars(sa.select(Action)).all() == []
 
 
 def test_ratings_page_of_a_published_visit_goes_back_to_the_visit(client, auth, trust, walk):
