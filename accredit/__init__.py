@@ -54,6 +54,13 @@ def _autoescape(template_name: str | None) -> bool:
 def _init_extensions(app: Flask) -> None:
     from accredit.extensions import api, csrf, db, login_manager, migrate
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # The web server and the scheduler are separate processes writing one file: wait for the other's write
+        # (up to SQLITE_BUSY_SECONDS) rather than fail a request or a sweep with "database is locked".
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"timeout": app.config.get("SQLITE_BUSY_SECONDS", 30),
+                                   **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -25,11 +25,28 @@ def assert_fits_width(page: Page) -> None:
     """Fail when the page scrolls sideways at the current viewport width (a tablet must not need to)."""
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if widths[0] > widths[1]:
-        pytest.fail(f"{page.url} is {widths[0]}px wide in a {widths[1]}px viewport: it scrolls sideways", pytrace=False)
+        culprits = page.evaluate(WIDEST)
+        pytest.fail(f"{page.url} is {widths[0]}px wide in a {widths[1]}px viewport: it scrolls sideways; "
+                    f"reaching past the edge: {culprits}", pytrace=False)
+
+
+#: true once every workflow diagram on the page has been drawn as SVG (or there is none)
+DIAGRAMS_DRAWN = "() => [...document.querySelectorAll('figure.app-diagram')].every(f => f.querySelector('svg'))"
+
+#: the innermost elements whose right edge passes the viewport, to say what to fix
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+               && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 3)
+  .map(e => `<${e.tagName.toLowerCase()} class="${e.className}"> ${(e.textContent || '').trim().slice(0, 60)}`)"""
 
 
 def check_page(page: Page, name: str) -> None:
-    """The checks for every page a journey reaches: no sideways scrolling, no serious axe violation; screenshot."""
+    """The checks for every page a journey reaches: no sideways scrolling, no serious axe violation; screenshot.
+
+    Measured as the person sees the page once it has loaded: every workflow diagram drawn (while mermaid draws,
+    the diagram's source text briefly widens the page; under load that moment can last long enough to measure)."""
+    page.wait_for_function(DIAGRAMS_DRAWN, timeout=15_000)
     screenshot(page, name)
     assert_fits_width(page)
     assert_accessible(page)
