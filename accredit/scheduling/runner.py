@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from accredit.extensions import db
 from accredit.scheduling import registry
 from accredit.scheduling.registry import Sweep
@@ -36,6 +38,7 @@ def run_all(now: datetime, sweeps: list[Sweep] | None = None) -> list[SweepResul
     results = []
     for sweep in registry.sweeps() if sweeps is None else sweeps:
         try:
+            _write_lock_first()
             count = sweep.run(now)
             db.session.commit()
         except Exception as error:  # one broken sweep must not stop reminders or delivery
@@ -45,6 +48,15 @@ def run_all(now: datetime, sweeps: list[Sweep] | None = None) -> list[SweepResul
         else:
             results.append(SweepResult(sweep.name, count))
     return results
+
+
+def _write_lock_first() -> None:
+    """On SQLite, take the write lock as the sweep starts (BEGIN IMMEDIATE), so that a second scheduler waits its
+    turn (busy timeout) instead of both reading, both trying to write, and one failing at once with "database is
+    locked" (SQLite cannot wait out a read transaction's upgrade) and missing what it had read. PostgreSQL locks
+    rows, so nothing is needed there."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.text("BEGIN IMMEDIATE"))
 
 
 def parse_now(text: str | None) -> datetime:
