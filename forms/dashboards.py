@@ -5,30 +5,13 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms import IntegerField, RadioField, SelectField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from accredit.assessments.services import today_in_london
 from accredit.dashboards.models import TARGET_KINDS
 from accredit.org.models import TeamType
-from forms.fields import RequiredDateField
-
-
-class OptionalDayField(DateField):
-    """A date that may be left blank; unreadable input says what to type."""
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, validators=[Optional()], **kwargs)
-        self.type = "DateField"
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(f"{self.label.text} must be a real date, for example 14 March 2026") from None
+from forms.fields import OptionalDateField, RequiredDateField
 
 
 class FilterForm(FlaskForm):
@@ -41,7 +24,7 @@ class FilterForm(FlaskForm):
     service = SelectField("Service", choices={}, coerce=str, validate_choice=False)
     team_type = SelectField("Team type", coerce=str, validate_choice=False,
                             choices={"": "All team types", **{t.value: t.label for t in TeamType}})
-    as_of = OptionalDayField("As of", description="Leave blank for today; a past date shows the figures as they were then.")
+    as_of = OptionalDateField("As of", description="Leave blank for today; a past date shows the figures as they were then.")
 
     def fill_choices(self, divisions: list, services: list) -> None:
         self.division.choices = {"": "All divisions", **{str(d.id): d.name for d in divisions}}

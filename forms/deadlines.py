@@ -5,17 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from forms.fields import RequiredDateField
-
-LABELLED_REAL_DATE = "{label} must be a real date, for example 14 March 2026"
-
-
-class DayField(RequiredDateField):
-    """The shared required date, with `missing` as its required message and its label in the real-date message
-    (kept for the forms that import it by this name)."""
-
-    def __init__(self, label: str, *, missing: str, **kwargs: object) -> None:
-        super().__init__(label, required=missing, invalid=LABELLED_REAL_DATE, **kwargs)
+from forms.fields import LABELLED_REAL_DATE, RequiredDateField
 
 
 class PauseForm(FlaskForm):

@@ -6,7 +6,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from accredit.stepup.services import MAX_TEXT
-from forms.visits import RequiredDateField
+from forms.fields import RequiredDateField
 from workflows.stepup import Severity, SignalKind
 
 _LENGTH = Length(max=MAX_TEXT, message=f"This must be {MAX_TEXT} characters or fewer")

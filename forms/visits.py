@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from accredit.visits.services import MAX_TEXT
 from forms.assessments import RATING_CHOICES
-from forms.fields import RequiredDateField  # noqa: F401  (forms.stepup and forms.accreditation import it from here)
+from forms.fields import RequiredDateField
 from workflows.ratings import Domain
 from workflows.visit import VisitKind
 

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from forms.actions import EditActionForm, RaiseActionForm
-from forms.deadlines import DayField, PauseForm
-from forms.fields import RequiredDateField
+from forms.deadlines import PauseForm
+from forms.fields import LABELLED_REAL_DATE, RequiredDateField
 from forms.visits import PlanVisitForm, RaiseActionForm as VisitActionForm
 
 
@@ -19,7 +19,7 @@ class _Form(FlaskForm):
         csrf = False
 
     day = RequiredDateField("Day of the audit", required="Enter the day of the audit")
-    labelled = DayField("Review day", missing="Enter the review day")
+    labelled = RequiredDateField("Review day", required="Enter the review day", invalid=LABELLED_REAL_DATE)
 
 
 @pytest.mark.parametrize("typed, day_error, labelled_error", [

@@ -8,12 +8,13 @@ from flask_login import current_user, login_required
 from accredit.accreditation import appeals, membership, panels, prepanel
 from accredit.accreditation.common import ApplicationError
 from accredit.accreditation.models import PanelStage, Verdict
-from accredit.accreditation.views import _standard_or_404, bp, field_error, load
+from accredit.accreditation.views import _standard_or_404, bp, load
 from accredit.assessments.services import today_in_london
 from accredit.auth.models import User
 from accredit.extensions import db
 from forms.accreditation import (DecisionForm, DeclarationForm, MemberForm, PanelForm, ResolveAppealForm,
                                  VerdictForm, member_choices)
+from forms.errors import field_error
 from workflows.base import WorkflowError
 from workflows.ratings import Domain, Rating
 

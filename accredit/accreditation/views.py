@@ -20,6 +20,7 @@ from accredit.org.models import Team
 from accredit.permissions import authorise
 from forms.accreditation import AppealForm, EntryForm, ReasonForm
 from forms.assessments import ConfirmForm
+from forms.errors import field_error
 from workflows.accreditation import APPLICATION_WORKFLOW
 from workflows.base import WorkflowError
 
@@ -31,13 +32,6 @@ def load(application_id: int, action: str = "application.view") -> Application:
     application = db.session.get(Application, application_id)
     authorise(action, application, view_action="application.view")
     return application
-
-
-def field_error(form: Any, refused: WorkflowError) -> None:
-    """Put a service's refusal next to the field it names, else at the top of the form."""
-    name = getattr(refused, "field", None)
-    target = getattr(form, name, None) if name else None
-    (target.errors if target is not None and hasattr(target, "errors") else form.form_errors).append(refused.reason)
 
 
 @bp.route("/teams/<int:team_id>/applications")

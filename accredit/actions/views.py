@@ -20,12 +20,14 @@ from accredit.permissions import authorise, can
 from forms.actions import (
     CompleteActionForm, ConfirmForm, EditActionForm, PlanFilterForm, RaiseActionForm, ReopenActionForm, parse_focus,
 )
+from forms.errors import field_error
 from workflows.action import ACTION_WORKFLOW, ActionStatus
 from workflows.base import WorkflowError
 
 bp = Blueprint("actions", __name__)
 
 #: A service's field name -> the form field showing its refusal.
+#: the services' names for fields the form calls otherwise (None: not a field, shown above the form)
 FORM_FIELDS = {"domain": "focus", "standard_code": "focus", "version": None}
 CHANGED = "Someone changed this action at the same moment. Check it and try again."
 
@@ -40,13 +42,6 @@ def _load(action_id: int, action: str = "action.view"):
     found = queries.load_action(action_id)
     authorise(action, found, view_action="action.view")
     return found
-
-
-def _field_error(form: Any, refused: services.ActionError) -> None:
-    """Put a service's refusal next to the field it names, else at the top of the form."""
-    name = FORM_FIELDS.get(refused.field, refused.field)
-    target = form[name] if name and name in form else None
-    (target.errors if target is not None else form.form_errors).append(refused.reason)
 
 
 def _standard_titles(team: Team) -> dict[str, str]:
@@ -80,7 +75,7 @@ def new(team_id: int):
                 standard_code=code)
         except services.ActionError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused, FORM_FIELDS)
         else:
             db.session.commit()
             flash(f"Action raised for {action.owner.name}: {action.title}", "success")
@@ -116,7 +111,7 @@ def edit(action_id: int):
             _save_edit(action, form)
         except services.ActionError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused, FORM_FIELDS)
             if isinstance(refused, services.StaleAction):
                 form.version.data = str(refused.current_version)  # saving again keeps what was typed
         else:
@@ -201,7 +196,7 @@ def _apply(action, change: Callable[[], None], message: str, form: Any = None):
     except services.ActionError as refused:
         db.session.rollback()
         if form is not None and refused.field and refused.field in form:
-            _field_error(form, refused)
+            field_error(form, refused, FORM_FIELDS)
             return None
         flash(f"That could not be done: {refused.reason}")
     except WorkflowError as refused:

@@ -6,7 +6,6 @@ from typing import Any
 import marshmallow as ma
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from accredit.actions import queries, services
 from accredit.actions.models import Action, ActionSource
@@ -16,13 +15,12 @@ from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import PersonSchema, RefSchema, enum_field, free_text, plain_text
-from accredit.api.workflow import WorkflowResourceSchema
+from accredit.api.workflow import WorkflowResourceSchema, refusals_answered
 from accredit.assessments.services import today_in_london
 from accredit.auth.models import User
 from accredit.extensions import db
 from accredit.org.models import Team
 from workflows.action import ACTION_WORKFLOW, ActionStatus
-from workflows.base import GuardRefused, IllegalTrigger
 from workflows.ratings import Domain
 
 blp = ApiBlueprint("api_actions", __name__, tag="actions",
@@ -188,19 +186,6 @@ def fire(body: dict[str, Any], action_id: int, trigger: str) -> Action:
     require(f"action.{trigger}", action)
     if body["version"] is not None and body["version"] != action.version:
         raise ApiError(409, CHANGED, details={"version": action.version})
-    try:
+    with refusals_answered(action, changed=CHANGED, errors=services.ActionError):
         FIRE[trigger](action, body)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ApiError(409, CHANGED, details={"version": db.session.get(Action, action_id).version}) from None
-    except IllegalTrigger as refused:
-        db.session.rollback()
-        raise ApiError(409, refused.reason, details={"state": action.status.value, "allowed": refused.allowed}) from None
-    except GuardRefused as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"reasons": refused.reasons}) from None
-    except services.ActionError as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"field": refused.field}) from None
     return queries.load_action(action.id)

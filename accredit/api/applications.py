@@ -18,7 +18,7 @@ from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import RefSchema, free_text
-from accredit.api.workflow import WorkflowResourceSchema
+from accredit.api.workflow import WorkflowResourceSchema, refusals_answered
 from accredit.assessments.services import today_in_london
 from accredit.auth.models import User
 from accredit.extensions import db
@@ -154,10 +154,12 @@ def _load(application_id: int, action: str | None = None) -> Application:
     return get_or_404_in_scope(Application, application_id, "application.view", action)
 
 
+CHANGED = "This application has changed since you read it: read it again"
+
+
 def _check_version(application: Application, version: int | None) -> None:
     if version is not None and version != application.version:
-        raise ApiError(409, "This application has changed since you read it: read it again",
-                       details={"version": application.version})
+        raise ApiError(409, CHANGED, details={"version": application.version})
 
 
 @blp.route("/applications/<id:application_id>")
@@ -194,19 +196,8 @@ def fire(body: dict[str, Any], application_id: int, trigger: str) -> Application
         raise ApiError(409, f"'{trigger}' cannot be fired here; triggers: {', '.join(FIRE)}")
     require(f"application.{trigger}", application)
     _check_version(application, body["version"])
-    try:
+    with refusals_answered(application, changed=CHANGED, errors=ApplicationError):
         FIRE[trigger](application, body)
-    except IllegalTrigger as refused:
-        db.session.rollback()
-        raise ApiError(409, refused.reason, details={"state": application.status.value,
-                                                     "allowed": refused.allowed}) from None
-    except GuardRefused as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"reasons": refused.reasons}) from None
-    except ApplicationError as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"field": refused.field}) from None
-    db.session.commit()
     return application
 
 

@@ -13,7 +13,7 @@ from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import RefSchema, enum_field, free_text
-from accredit.api.workflow import WorkflowResourceSchema
+from accredit.api.workflow import WorkflowResourceSchema, refusals_answered
 from accredit.assessments import queries, services
 from accredit.assessments.models import SelfAssessment
 from accredit.assessments.permissions import TRIGGER_ACTIONS, triggers_for
@@ -21,7 +21,6 @@ from accredit.extensions import db
 from accredit.org.models import Team
 from accredit.schemes.services import current_scheme
 from workflows.assessment import ASSESSMENT_WORKFLOW, AssessmentStatus
-from workflows.base import GuardRefused, IllegalTrigger
 from workflows.ratings import Domain, Rating
 
 blp = ApiBlueprint("api_assessments", __name__, tag="self-assessments",
@@ -189,15 +188,7 @@ def fire(body: dict[str, Any], assessment_id: int, trigger: str) -> SelfAssessme
     require(TRIGGER_ACTIONS[trigger], assessment)
     _check_version(assessment, body["version"])
     kwargs = {"reason": body["reason"] or ""} if trigger == "return_to_team" else {}
-    try:
+    with refusals_answered(assessment, changed=CHANGED,
+                           guard_details=lambda: {"missing": assessment.unanswered_codes()}):
         FIRE[trigger](assessment, by=current_user, **kwargs)
-        db.session.commit()
-    except StaleDataError:
-        raise _changed_meanwhile(assessment) from None
-    except IllegalTrigger as refused:
-        db.session.rollback()
-        raise ApiError(409, refused.reason, details={"state": assessment.status.value, "allowed": refused.allowed}) from None
-    except GuardRefused as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"missing": assessment.unanswered_codes(), "reasons": refused.reasons}) from None
     return queries.load_assessment(assessment.id)

@@ -6,22 +6,19 @@ from typing import Any
 import marshmallow as ma
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from accredit.api.access import get_or_404_in_scope, require
 from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import RefSchema, enum_field, free_text
-from accredit.api.workflow import WorkflowResourceSchema
+from accredit.api.workflow import WorkflowResourceSchema, refusals_answered
 from accredit.assessments.services import today_in_london
 from accredit.awards import queries, services
 from accredit.awards.models import Award
-from accredit.extensions import db
 from accredit.org.models import Team
 from accredit.permissions import can
 from workflows.accreditation import AWARD_WORKFLOW, AwardKind, AwardStatus
-from workflows.base import GuardRefused, IllegalTrigger
 from workflows.ratings import Domain, Rating
 
 blp = ApiBlueprint("api_awards", __name__, tag="awards",
@@ -138,19 +135,6 @@ def fire(body: dict[str, Any], award_id: int, trigger: str) -> Award:
     require(f"award.{trigger}", award)
     if body["version"] is not None and body["version"] != award.version:
         raise ApiError(409, CHANGED, details={"version": award.version})
-    try:
+    with refusals_answered(award, changed=CHANGED, errors=services.AwardError):
         services.reinstate_award(award, reason=body["reason"] or "", by=current_user, today=today_in_london())
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ApiError(409, CHANGED, details={"version": db.session.get(Award, award_id).version}) from None
-    except IllegalTrigger as refused:
-        db.session.rollback()
-        raise ApiError(409, refused.reason, details={"state": award.status.value, "allowed": refused.allowed}) from None
-    except GuardRefused as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"reasons": refused.reasons}) from None
-    except services.AwardError as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"field": refused.field}) from None
     return queries.load_award(award.id)

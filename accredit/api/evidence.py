@@ -115,8 +115,8 @@ def upload_evidence(form: dict[str, Any], team_id: int) -> Any:
         evidence = services.upload_evidence(team, upload.stream, filename=upload.filename, title=form["title"],
                                             review_by=form["review_by"], by=current_user)
     except EvidenceError as refused:
-        details = {refused.field: [refused.message]} if refused.status == 400 else {}
-        raise ApiError(refused.status, refused.message, details=details) from None
+        details = {refused.field: [refused.message]} if refused.http_status == 400 else {}
+        raise ApiError(refused.http_status, refused.message, details=details) from None
     db.session.commit()
     return evidence, 201, {"Location": url_for("api_evidence.get_evidence", evidence_id=evidence.id)}
 
@@ -161,7 +161,7 @@ def delete_evidence(body: dict[str, Any], evidence_id: int) -> Any:
     try:
         retention.delete_evidence(evidence, reason=body["reason"], by=current_user, version=body["version"])
     except EvidenceError as refused:
-        details = {refused.field: [refused.message]} if refused.status == 400 else {"version": evidence.version}
-        raise ApiError(refused.status, refused.message, details=details) from None
+        details = {refused.field: [refused.message]} if refused.http_status == 400 else {"version": evidence.version}
+        raise ApiError(refused.http_status, refused.message, details=details) from None
     db.session.commit()
     return None

@@ -12,7 +12,7 @@ from accredit.api.blueprint import MAX_ID, ApiBlueprint
 from accredit.api.errors import ApiError
 from accredit.api.pagination import PageArgsSchema, page_schema, paginate
 from accredit.api.schemas import PersonSchema, RefSchema, enum_field, free_text
-from accredit.api.workflow import WorkflowResourceSchema
+from accredit.api.workflow import WorkflowResourceSchema, refusals_answered
 from accredit.assessments.services import today_in_london
 from accredit.auth.models import User
 from accredit.extensions import db
@@ -21,7 +21,6 @@ from accredit.permissions import can
 from accredit.visits import queries, services
 from accredit.visits.models import Visit
 from accredit.visits.permissions import triggers_for
-from workflows.base import GuardRefused, IllegalTrigger
 from workflows.ratings import Domain, Rating
 from workflows.visit import VISIT_WORKFLOW, VisitKind
 
@@ -165,10 +164,12 @@ def _load(visit_id: int, action: str | None = None) -> Visit:
     return queries.load_visit(visit.id)
 
 
+CHANGED = "This visit has changed since you read it: read it again"
+
+
 def _check_version(visit: Visit, version: int | None) -> None:
     if version is not None and version != visit.version:
-        raise ApiError(409, "This visit has changed since you read it: read it again",
-                       details={"version": visit.version})
+        raise ApiError(409, CHANGED, details={"version": visit.version})
 
 
 @blp.route("/visits/<id:visit_id>")
@@ -291,13 +292,6 @@ def fire(body: dict[str, Any], visit_id: int, trigger: str) -> Visit:
         kwargs["reason"] = body["reason"] or ""
     if trigger in {"send", "publish"}:
         kwargs["today"] = today_in_london()
-    try:
+    with refusals_answered(visit, changed=CHANGED):
         FIRE[trigger](visit, by=current_user, **kwargs)
-    except IllegalTrigger as refused:
-        db.session.rollback()
-        raise ApiError(409, refused.reason, details={"state": visit.status.value, "allowed": refused.allowed}) from None
-    except GuardRefused as refused:
-        db.session.rollback()
-        raise ApiError(422, refused.reason, details={"reasons": refused.reasons}) from None
-    db.session.commit()
     return queries.load_visit(visit.id)

@@ -13,18 +13,22 @@ and adds its own fields:
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
+from accredit.api.errors import ApiError
 from accredit.api.schemas import PersonSchema
 from accredit.audit import AuditEvent
 from accredit.extensions import db
 from accredit.permissions import can
-from workflows.base import Workflow
+from workflows.base import GuardRefused, IllegalTrigger, Workflow, WorkflowError
 
 
 class HistoryEntrySchema(ma.Schema):
@@ -96,3 +100,33 @@ class WorkflowResourceSchema(ma.Schema):
             "transitions": self.transitions_for(record),
             "history": history_for(record),
         })
+
+
+@contextmanager
+def refusals_answered(record: Any, *, changed: str, errors: type[WorkflowError] | tuple = (),
+                      state: Callable[[], str] | None = None,
+                      guard_details: Callable[[], dict[str, Any]] | None = None) -> Iterator[None]:
+    """Run the service calls inside, then commit; a refusal rolls back and answers in the API's terms (API.md):
+
+    - the record changed under us (a stale version at commit): 409 `changed`, with the version now stored;
+    - the trigger is not allowed from the state: 409, with the `state` (default `record.status`) and what is allowed;
+    - a guard refused: 422 with every reason (plus `guard_details()`, read after the rollback);
+    - the service refused (one of `errors`): 422 naming the `field`.
+    """
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ApiError(409, changed, details={"version": db.session.get(type(record), record.id).version}) from None
+    except IllegalTrigger as refused:
+        db.session.rollback()
+        now = state() if state else record.status.value
+        raise ApiError(409, refused.reason, details={"state": now, "allowed": refused.allowed}) from None
+    except GuardRefused as refused:
+        db.session.rollback()
+        raise ApiError(422, refused.reason,
+                       details={**(guard_details() if guard_details else {}), "reasons": refused.reasons}) from None
+    except errors as refused:
+        db.session.rollback()
+        raise ApiError(422, refused.reason, details={"field": getattr(refused, "field", None)}) from None

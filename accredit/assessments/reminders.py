@@ -18,18 +18,13 @@ from accredit.assessments.services import today_in_london
 from accredit.deadlines.queries import pause_windows
 from accredit.extensions import db
 from accredit.notifications import services as notifications
-from accredit.notifications.audiences import Audiences
+from accredit.notifications.audiences import AUDIENCE_LABELS, Audiences
 from accredit.notifications.links import path_for
 from accredit.org.models import Service, Team
 from accredit.schemes.services import current_scheme
 from workflows.assessment import AssessmentStatus
 from workflows.reminders import Reminder, effective_due, reminders_owed
 from workflows.team import TeamStatus
-
-AUDIENCE_LABELS = {
-    "team": "a member of the team", "team_lead": "the team lead",
-    "division_quality_lead": "a quality lead for the division", "trust_quality_lead": "a quality lead for the trust",
-}
 
 
 @dataclass(frozen=True)

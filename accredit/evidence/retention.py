@@ -42,7 +42,7 @@ def delete_evidence(evidence: Evidence, *, reason: str, by: Any, at: datetime | 
         raise EvidenceConflict("Someone else changed this evidence since you opened it. Check it and try again.",
                                field="version")
     if evidence.deleted_at is not None:
-        raise EvidenceError("This evidence has already been deleted", field="reason", status=409)
+        raise EvidenceError("This evidence has already been deleted", field="reason", http_status=409)
     reason = " ".join((reason or "").split())
     if not reason:
         raise EvidenceError("Enter why the evidence is being deleted", field="reason")

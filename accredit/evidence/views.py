@@ -106,7 +106,7 @@ def _show_error(form: Any, refused: EvidenceError) -> int:
         form[refused.field].errors = [*form[refused.field].errors, refused.message]
     else:
         form.form_errors.append(refused.message)
-    return refused.status
+    return refused.http_status
 
 
 def _as_int(value: str | None) -> int:

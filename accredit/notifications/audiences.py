@@ -15,6 +15,12 @@ from accredit.extensions import db
 from accredit.permissions import covers
 from accredit.roles import Role, ScopeKind
 
+#: How an email says why this person is told ("You are told because you are the team lead for Ward 7").
+AUDIENCE_LABELS = {
+    "owner": "its owner", "team": "a member of the team", "team_lead": "the team lead",
+    "division_quality_lead": "a quality lead for the division", "trust_quality_lead": "a quality lead for the trust",
+}
+
 
 class Audiences:
     """Active people by the roles they hold; `people(team, audience)` answers from memory."""

@@ -16,6 +16,7 @@ from accredit.schemes.services import current_scheme
 from accredit.stepup import queries, services
 from accredit.stepup.models import LevelProposal
 from forms.stepup import DecisionForm, SignalForm
+from forms.errors import field_error
 from workflows.base import GuardRefused, WorkflowError
 from workflows.stepup import STEPUP_WORKFLOW, DEFAULT_LEVEL, Severity, SignalKind
 
@@ -29,13 +30,6 @@ def stepup_summary(team: Team) -> dict[str, Any]:
     return {"level": regulation.level if regulation else DEFAULT_LEVEL,
             "since": regulation.since if regulation else team.opened_on,
             "pending": regulation.pending_proposal if regulation else None}
-
-
-def _field_error(form: Any, refused: WorkflowError) -> None:
-    """Put a service's refusal next to the field it names, else at the top of the form."""
-    name = getattr(refused, "field", None)
-    target = getattr(form, name, None) if name else None
-    (target.errors if target is not None else form.form_errors).append(refused.reason)
 
 
 @bp.route("/stepup")
@@ -74,7 +68,7 @@ def record_signal(team_id: int):
                                    by=current_user, today=today_in_london())
         except services.StepupError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused)
         else:
             db.session.commit()
             flash(f"Signal recorded for {team.name}. The daily Step-up review takes it into account.", "success")
@@ -109,7 +103,7 @@ def proposal(proposal_id: int):
             form.decision.errors.append(f"The change cannot be made now: {refused.reason}")
         except WorkflowError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused)
         else:
             team = proposal.team
             if approve:

@@ -2,8 +2,6 @@
 raised, the team lead's comments, cancelling."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -18,6 +16,7 @@ from accredit.visits import queries, services
 from accredit.visits.conflicts import STAFF_ROLES
 from accredit.visits.permissions import blocked_triggers, triggers_for
 from forms.assessments import ConfirmForm
+from forms.errors import field_error
 from forms.visits import (AssignReviewerForm, CancelVisitForm, CommentForm, PlanVisitForm, RaiseActionForm,
                           VisitRatingsForm)
 from workflows.base import WorkflowError
@@ -32,12 +31,6 @@ def _load(visit_id: int, action: str = "visit.view"):
     visit = queries.load_visit(visit_id)
     authorise(action, visit, view_action="visit.view")
     return visit
-
-
-def _field_error(form: Any, refused: services.VisitError | ActionError) -> None:
-    """Put a service's refusal next to the field it names, else at the top of the form."""
-    target = getattr(form, refused.field, None) if refused.field else None
-    (target.errors if target is not None else form.form_errors).append(refused.reason)
 
 
 @bp.route("/visits")
@@ -68,7 +61,7 @@ def plan(team_id: int):
             visit = services.plan_visit(team, VisitKind(form.kind.data), form.visit_date.data, by=current_user)
         except services.VisitError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused)
         else:
             db.session.commit()
             flash(f"{visit.kind.label} planned for {visit.visit_date:%-d %B %Y}. Now assign its reviewers.", "success")
@@ -156,7 +149,7 @@ def comments(visit_id: int):
             services.comment_on_report(visit, form.comments.data, by=current_user, today=today, finished=finished)
         except services.VisitError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused)
         else:
             db.session.commit()
             flash("Thank you: you have no further comments" if finished else "Your comments have been saved",
@@ -182,7 +175,7 @@ def reviewers(visit_id: int):
                                      override_reason=form.override_reason.data)
         except services.VisitError as refused:
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused)
         else:
             db.session.commit()
             flash(f"{user.name} is a reviewer for this visit", "success")
@@ -247,7 +240,7 @@ def _save_ratings(visit, form) -> bool:
                               override_reason=form.override_reason.data, summary=form.summary.data or "")
     except services.VisitError as refused:
         db.session.rollback()
-        _field_error(form, refused)
+        field_error(form, refused)
         return False
     db.session.commit()
     flash("The ratings have been saved", "success")
@@ -276,7 +269,7 @@ def raise_action(visit_id: int):
                 standard_code=form.standard_code.data)
         except (services.VisitError, ActionError) as refused:  # the actions service's refusal, field and all
             db.session.rollback()
-            _field_error(form, refused)
+            field_error(form, refused)
         else:
             db.session.commit()
             flash(f"Action raised for {owner.name}: {form.title.data}", "success")

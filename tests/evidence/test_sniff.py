@@ -84,13 +84,13 @@ REFUSED = [
 def test_detect_refuses_attack_set_with_415(tmp_path, name, data, message):
     with pytest.raises(FileRefused) as refused:
         _detect(tmp_path, name, data)
-    assert (refused.value.status, message in refused.value.message) == (415, True), refused.value.message
+    assert (refused.value.http_status, message in refused.value.message) == (415, True), refused.value.message
 
 
 def test_detect_refuses_empty_file_with_400(tmp_path):
     with pytest.raises(FileEmpty) as refused:
         _detect(tmp_path, "report.pdf", b"")
-    assert (refused.value.status, refused.value.message) == (400, "The selected file is empty")
+    assert (refused.value.http_status, refused.value.message) == (400, "The selected file is empty")
 
 
 def test_detect_refuses_zip_bomb_by_ratio_below_total_limit(tmp_path):
