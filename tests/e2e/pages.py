@@ -41,6 +41,10 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
   .map(e => `<${e.tagName.toLowerCase()} class="${e.className}"> ${(e.textContent || '').trim().slice(0, 60)}`)"""
 
 
+#: resolves after two animation frames: any layout work the page's scripts queued has run
+SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def check_page(page: Page, name: str) -> None:
     """The checks for every page a journey reaches: no sideways scrolling, no serious axe violation; screenshot.
 
@@ -53,7 +57,12 @@ def check_page(page: Page, name: str) -> None:
 
 
 def open_from_menu(page: Page, name: str) -> None:
-    """Follow a link in the header's navigation, opening its "More" menu first when the link has moved there."""
+    """Follow a link in the header's navigation, opening its "More" menu first when the link has moved there.
+
+    Where a link sits is known only once the header's script has laid the navigation out: it starts, then measures
+    again on the next animation frame (its resize observer). Asking before then can see a link that is about to move."""
+    page.locator('[data-module="nhsuk-header"][data-nhsuk-header-init]').wait_for(state="attached")
+    page.evaluate(SETTLED)
     menu = page.get_by_role("navigation", name="Menu")
     link = menu.get_by_role("link", name=name, exact=True)
     if not link.is_visible():
