@@ -8,10 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from accredit import audit
+from accredit.audit import AuditEvent
 from accredit.assessments.models import AssessmentResponse, SelfAssessment
 from accredit.extensions import db
+from accredit.frameworks.models import Standard
 from accredit.frameworks.services import current_version
 from accredit.models_base import utcnow
 from accredit.org.models import Team
@@ -59,25 +62,65 @@ def ensure_assessment(team: Team, period: Period) -> tuple[SelfAssessment, bool]
     Uses the current version of the team's framework. Returns (assessment, created). Idempotent.
     Raises AssessmentError if the team's framework has not been imported.
     """
-    existing = db.session.scalar(
-        sa.select(SelfAssessment).where(SelfAssessment.team_id == team.id, SelfAssessment.period_start == period.start)
-    )
+    existing = _assessment_for(team.id, period)
     if existing is not None:
         return existing, False
-    version = current_version(team.framework_key)
-    if version is None:
+    if current_version(team.framework_key) is None:
         raise AssessmentError(f"The framework {team.framework_key} has not been imported")
-    assessment = SelfAssessment(
-        team=team, framework_version=version, period_start=period.start, period_end=period.end,
-        due_on=period.due, status=AssessmentStatus.OPEN,
+    made = open_assessments([team], period)
+    return _assessment_for(team.id, period), made == 1
+
+
+def _assessment_for(team_id: int, period: Period) -> SelfAssessment | None:
+    return db.session.scalar(
+        sa.select(SelfAssessment).where(SelfAssessment.team_id == team_id, SelfAssessment.period_start == period.start)
     )
-    assessment.responses = [
-        AssessmentResponse(standard=s, position=s.position, narrative="") for s in version.standards
-    ]
-    db.session.add(assessment)
-    db.session.flush()
-    audit.record("assessment.open", assessment, to_state=assessment.status, data={"period": period.start.isoformat()})
-    return assessment, True
+
+
+OPEN_BATCH = 500  #: teams per INSERT: 8 parameters a row stays well inside SQLite's limit of 32,766
+
+
+def open_assessments(teams: Sequence[Team], period: Period) -> int:
+    """Open `period`'s self-assessment for each of `teams` that lacks one; returns how many were opened.
+
+    Each is open, with one empty answer per standard of the current version of the team's framework. A team
+    whose framework has not been imported is skipped (the next run opens it). Written a batch of OPEN_BATCH
+    teams at a time, three statements a batch, because the month-end sweep opens every team's period at once.
+    The rows go in with INSERT ... ON CONFLICT DO NOTHING: a team whose period another run opened first is
+    skipped (on PostgreSQL the insert waits for that run to commit) and nothing else is undone.
+    Side effects: the assessments, their answers, audit `assessment.open` for each one opened.
+    """
+    versions = {key: current_version(key) for key in {team.framework_key for team in teams}}
+    ready = [team for team in teams if versions[team.framework_key] is not None]
+    opened = 0
+    for start in range(0, len(ready), OPEN_BATCH):
+        opened += _open_batch(ready[start:start + OPEN_BATCH], period, versions)
+    return opened
+
+
+def _open_batch(teams: Sequence[Team], period: Period, versions: dict[str, Any]) -> int:
+    now = utcnow()
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    rows = [{"team_id": team.id, "framework_version_id": versions[team.framework_key].id,
+             "period_start": period.start, "period_end": period.end, "due_on": period.due,
+             "status": AssessmentStatus.OPEN, "created_at": now, "version": 1} for team in teams]
+    statement = (insert(SelfAssessment.__table__).values(rows)
+                 .on_conflict_do_nothing(index_elements=["team_id", "period_start"])
+                 .returning(SelfAssessment.__table__.c.id))
+    ids = list(db.session.execute(statement).scalars())
+    if not ids:
+        return 0
+    answers = (
+        sa.select(SelfAssessment.id, Standard.id, Standard.position, sa.literal_column("''"), sa.literal_column("1"))
+        .join(Standard, Standard.framework_version_id == SelfAssessment.framework_version_id)
+        .where(SelfAssessment.id.in_(ids))
+    )
+    db.session.execute(sa.insert(AssessmentResponse.__table__).from_select(
+        ["assessment_id", "standard_id", "position", "narrative", "version"], answers))
+    db.session.execute(sa.insert(AuditEvent.__table__), [
+        {"at": now, "action": "assessment.open", "subject_type": SelfAssessment.__tablename__, "subject_id": id_,
+         "to_state": AssessmentStatus.OPEN.value, "data": {"period": period.start.isoformat()}} for id_ in ids])
+    return len(ids)
 
 
 def _fire(assessment: SelfAssessment, trigger: str, *, by: Any, reason: str | None = None) -> None:

@@ -10,6 +10,7 @@ from accredit.assessments import jobs, services
 from accredit.assessments.models import SelfAssessment
 from accredit.audit import AuditEvent
 from accredit.extensions import db
+from accredit.frameworks.services import current_version
 from accredit.org import services as org
 from accredit.roles import Role
 from accredit.schemes.services import change_scheme
@@ -128,21 +129,36 @@ def test_close_ended_periods_twice_closes_nothing_more(ward):
 
 
 def test_open_periods_clash_on_one_team_loses_none_of_the_others(trust, monkeypatch):
-    """Another scheduler opens Ward 99's period between this sweep's check and its insert (the unique constraint
-    refuses the second row): that team is skipped, the others stay opened, the next run finds Ward 99 done."""
-    real = services.ensure_assessment
+    """Another scheduler opens Ward 99's period between this sweep's selection and its insert: that team is
+    skipped (its row stays the other run's, with no second set of answers and no audit row from this run), the
+    others are opened in the same batch, and the next run finds nothing left to open."""
+    real = jobs.teams_without
+    rival = {}
 
-    def clashing(team, period):
-        made = real(team, period)
-        if team.name == "Ward 99 Elsewhere":  # the other scheduler's row arrives first
-            db.session.execute(sa.insert(SelfAssessment).values(
-                team_id=team.id, framework_version_id=made[0].framework_version_id, period_start=period.start,
-                period_end=period.end, due_on=period.due, status="open"))
-        return made
+    def racing(period):
+        teams = real(period)
+        team = next(t for t in teams if t.name == "Ward 99 Elsewhere")  # the other scheduler's row arrives first
+        rival["id"] = db.session.execute(sa.insert(SelfAssessment).values(
+            team_id=team.id, framework_version_id=current_version(team.framework_key).id, period_start=period.start,
+            period_end=period.end, due_on=period.due, status="open")).inserted_primary_key[0]
+        return teams
 
-    monkeypatch.setattr(services, "ensure_assessment", clashing)
+    monkeypatch.setattr(jobs, "teams_without", racing)
     assert jobs.open_periods(NOW) == 2
     db.session.commit()
-    assert [row[0] for row in _periods()] == ["Ward 7 Respiratory", "Willow Ward"]
-    monkeypatch.setattr(services, "ensure_assessment", real)
-    assert jobs.open_periods(NOW) == 1
+    assert [row[0] for row in _periods()] == ["Ward 7 Respiratory", "Ward 99 Elsewhere", "Willow Ward"]
+    answers = {a.team.name: len(a.responses) for a in db.session.scalars(sa.select(SelfAssessment))}
+    assert answers == {"Ward 7 Respiratory": 27, "Ward 99 Elsewhere": 0, "Willow Ward": 34}
+    audited = db.session.scalars(sa.select(AuditEvent.subject_id).where(AuditEvent.action == "assessment.open")).all()
+    assert len(audited) == 2 and rival["id"] not in audited
+    monkeypatch.setattr(jobs, "teams_without", real)
+    assert jobs.open_periods(NOW) == 0
+
+
+def test_open_periods_in_several_batches_opens_each_team_once(trust, monkeypatch):
+    monkeypatch.setattr(services, "OPEN_BATCH", 2)
+    assert jobs.open_periods(NOW) == 3
+    db.session.commit()
+    answers = {a.team.name: len(a.responses) for a in db.session.scalars(sa.select(SelfAssessment))}
+    assert answers == {"Ward 7 Respiratory": 27, "Ward 99 Elsewhere": 27, "Willow Ward": 34}
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "assessment.open")) == 3
