@@ -48,6 +48,5 @@ def close_ended_periods(now: datetime) -> int:
             SelfAssessment.status.in_([AssessmentStatus.OPEN, AssessmentStatus.IN_PROGRESS]),
         )
     ).all()
-    for assessment in ended:
-        services.close_missed(assessment, now=now)
+    services.close_all_missed(ended, now=now)
     return len(ended)

@@ -237,8 +237,16 @@ def return_self_assessment(assessment: SelfAssessment, *, by: Any, reason: str) 
 
 def close_missed(assessment: SelfAssessment, *, now: datetime) -> None:
     """Trigger `close_period` (the system, when the period ends unsubmitted): -> missed. Audited."""
-    _fire(assessment, "close_period", by=None, reason="The period ended without a submission")
-    assessment.closed_at = now
+    close_all_missed([assessment], now=now)
+
+
+def close_all_missed(assessments: Iterable[SelfAssessment], *, now: datetime) -> None:
+    """`close_missed` for each of `assessments`, flushed together (at month end every team's period closes at
+    once: one flush writes the updates and audit rows in batches). Raises IllegalTrigger, changing nothing
+    in the database, if any of them is no longer open or in progress."""
+    for assessment in assessments:
+        _fire(assessment, "close_period", by=None, reason="The period ended without a submission")
+        assessment.closed_at = now
     db.session.flush()
 
 
