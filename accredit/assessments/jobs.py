@@ -48,5 +48,4 @@ def close_ended_periods(now: datetime) -> int:
             SelfAssessment.status.in_([AssessmentStatus.OPEN, AssessmentStatus.IN_PROGRESS]),
         )
     ).all()
-    services.close_all_missed(ended, now=now)
-    return len(ended)
+    return services.close_all_missed(ended, now=now)

@@ -240,14 +240,50 @@ def close_missed(assessment: SelfAssessment, *, now: datetime) -> None:
     close_all_missed([assessment], now=now)
 
 
-def close_all_missed(assessments: Iterable[SelfAssessment], *, now: datetime) -> None:
-    """`close_missed` for each of `assessments`, flushed together (at month end every team's period closes at
-    once: one flush writes the updates and audit rows in batches). Raises IllegalTrigger, changing nothing
-    in the database, if any of them is no longer open or in progress."""
+MISSED_REASON = "The period ended without a submission"
+
+
+@dataclass
+class _StandIn:
+    """A record the workflow can carry from one state: every assessment in that state goes where it goes."""
+
+    status: AssessmentStatus
+
+
+def close_all_missed(assessments: Sequence[SelfAssessment], *, now: datetime) -> int:
+    """`close_missed` for each of `assessments` at once; returns how many were closed.
+
+    At month end every unsubmitted period closes together, so the workflow is asked once per state (it refuses
+    with IllegalTrigger, changing nothing, if `close_period` is not allowed from it), then each state's rows are
+    updated in batches of OPEN_BATCH, only while still in that state: one submitted meanwhile stays submitted.
+    Side effects: status missed, closed_at, version bumped, audit `close_period` for each; the objects are
+    expired so they reload as they now are.
+    """
+    by_state: dict[AssessmentStatus, list[int]] = {}
     for assessment in assessments:
-        _fire(assessment, "close_period", by=None, reason="The period ended without a submission")
-        assessment.closed_at = now
-    db.session.flush()
+        by_state.setdefault(assessment.status, []).append(assessment.id)
+    closed = 0
+    for state, ids in by_state.items():
+        fired = ASSESSMENT_WORKFLOW.fire(_StandIn(state), "close_period", reason=MISSED_REASON, by=None)
+        for start in range(0, len(ids), OPEN_BATCH):
+            closed += _close_batch(ids[start:start + OPEN_BATCH], fired, now)
+    for assessment in assessments:
+        db.session.expire(assessment)
+    return closed
+
+
+def _close_batch(ids: Sequence[int], fired: Any, now: datetime) -> int:
+    table = SelfAssessment.__table__
+    done = list(db.session.execute(
+        sa.update(table).where(table.c.id.in_(ids), table.c.status == fired.from_state)
+        .values(status=fired.to_state, closed_at=now, version=table.c.version + 1).returning(table.c.id)
+    ).scalars())
+    if done:
+        db.session.execute(sa.insert(AuditEvent.__table__), [
+            {"at": utcnow(), "action": fired.trigger, "subject_type": SelfAssessment.__tablename__, "subject_id": id_,
+             "from_state": fired.from_state.value, "to_state": fired.to_state.value, "reason": MISSED_REASON,
+             "workflow_version": ASSESSMENT_WORKFLOW.version} for id_ in done])
+    return len(done)
 
 
 def previous_assessment(assessment: SelfAssessment) -> SelfAssessment | None:

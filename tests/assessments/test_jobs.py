@@ -162,3 +162,20 @@ def test_open_periods_in_several_batches_opens_each_team_once(trust, monkeypatch
     answers = {a.team.name: len(a.responses) for a in db.session.scalars(sa.select(SelfAssessment))}
     assert answers == {"Ward 7 Respiratory": 27, "Ward 99 Elsewhere": 27, "Willow Ward": 34}
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "assessment.open")) == 3
+
+
+def test_close_all_missed_leaves_one_another_run_closed_meanwhile(ward):
+    """Between the sweep's selection and its update, another run closes one of the periods: this run closes only
+    the other, and writes one audit row, not two for the same change."""
+    january = period_containing(date(2026, 1, 10))
+    mine, _ = services.ensure_assessment(ward.team, january)
+    theirs, _ = services.ensure_assessment(ward.other_team, january)
+    db.session.commit()
+    selected = [mine, theirs]
+    db.session.execute(sa.update(SelfAssessment).where(SelfAssessment.id == theirs.id)
+                       .values(status="missed", closed_at=NOW).execution_options(synchronize_session=False))
+    assert services.close_all_missed(selected, now=NOW) == 1
+    db.session.commit()
+    audited = db.session.scalars(sa.select(AuditEvent.subject_id).where(AuditEvent.action == "close_period")).all()
+    assert audited == [mine.id]
+    assert (mine.status.value, mine.version, theirs.version) == ("missed", 2, 1)
