@@ -6,6 +6,7 @@ measures.py turns these facts into figures; nothing here decides what a figure m
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -111,10 +112,11 @@ def local_day(at: datetime | None) -> date | None:
     return at.astimezone(LONDON).date() if at is not None else None
 
 
-def load_facts(scope: TeamScope, as_of: date, *, history_months: int, thresholds: Any) -> Facts:
-    """Every fact the measures need for `as_of` and the `history_months` before it."""
+def load_facts(scope: TeamScope, as_of: date, *, periods_since: date, thresholds: Any) -> Facts:
+    """Every fact the measures need for `as_of`, with the self-assessments of periods from `periods_since` on
+    (the first reporting period a measure will look at: the rest are never read)."""
     ids = scope.team_ids().scalar_subquery()
-    since = date(as_of.year - (history_months // 12 + 2), as_of.month, 1)
+    since = periods_since
     cutoff = day_end(as_of)
     return Facts(
         as_of=as_of,
@@ -212,8 +214,6 @@ def _latest(query: sa.Select, partition: Any, *order: Any) -> Any:
 def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict[Domain, Rating | None]]:
     """Each team's domain ratings from its latest self-assessment submitted by the cutoff, by its framework's
     aggregation strategy (one query: standards' ratings counted per team, domain and rating)."""
-    from workflows.rules import domain_ratings
-
     latest = _latest(
         sa.select(SelfAssessment.id, SelfAssessment.team_id, SelfAssessment.framework_version_id)
         .where(SelfAssessment.team_id.in_(ids), SelfAssessment.submitted_at < cutoff),
@@ -230,12 +230,24 @@ def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict
         .group_by(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating)
     )
     strategies: dict[int, str] = {}
-    grouped: dict[int, dict[Domain, list[Rating]]] = defaultdict(lambda: defaultdict(list))
+    counted: dict[int, dict[Domain, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
     for team_id, strategy, domain, rating, count in rows:
         strategies[team_id] = strategy
-        grouped[team_id][domain].extend([rating] * count)
-    return {team_id: {d: r.value for d, r in domain_ratings(strategies[team_id], by_domain, thresholds).items()}
-            for team_id, by_domain in grouped.items()}
+        counted[team_id][domain].append((rating.value, count))
+    return {team_id: {d: _domain_rating(strategies[team_id], tuple(sorted(by_domain.get(d, ()))), thresholds)
+                      for d in Domain}
+            for team_id, by_domain in counted.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_rating(strategy: str, counts: tuple[tuple[str, int], ...], thresholds: Any) -> Rating | None:
+    """The domain's rating from its standards' ratings, counted ((rating value, how many), ...), by
+    workflows.rules.aggregate. Remembered: a trust's 10,000 teams share a few hundred mixes of ratings between
+    them, and each aggregation also writes its explanation, which the dashboard does not show."""
+    from workflows.rules import aggregate
+
+    ratings = [Rating(value) for value, count in counts for _ in range(count)]
+    return aggregate(strategy, ratings, what="standards", thresholds=thresholds).value
 
 
 def _qrv_ratings(ids: Any, cutoff: datetime) -> dict[int, dict[Domain, Rating | None]]:

@@ -395,7 +395,10 @@ def build_dashboard(scope: TeamScope, as_of: date, scheme: Scheme, *, target: An
     Issues a fixed number of queries, whatever the number of teams."""
     from accredit.dashboards.facts import load_panel_ratings, load_stepup, panels_recorded, stepup_recorded
 
-    facts = load_facts(scope, as_of, history_months=TREND_MONTHS, thresholds=scheme.saf_thresholds)
+    # The earliest reporting period any figure looks at: the first trend month's, or today's without trends.
+    first_day = month_ends(as_of)[0] if with_trends else as_of
+    facts = load_facts(scope, as_of, periods_since=reporting_period(first_day, scheme).start,
+                       thresholds=scheme.saf_thresholds)
     if awards_recorded():
         load_awards(facts, scope)
     if stepup_recorded():

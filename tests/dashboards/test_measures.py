@@ -11,7 +11,7 @@ from accredit.dashboards.models import AccreditationTarget
 from accredit.dashboards.services import set_target
 from accredit.permissions import teams_in_scope_clause
 from accredit.roles import Role
-from tests.dashboards.conftest import AS_OF
+from tests.dashboards.conftest import AS_OF, at, submitted_assessment
 from workflows.ratings import Domain, Rating
 from workflows.scheme import Scheme
 
@@ -217,3 +217,24 @@ def test_calibration_trend_uses_the_ratings_of_each_month(history):
     h = history
     calibration = next(t for t in board_for(h).trends if t.key == "calibration")
     assert calibration.series == (("Above their QRV", (0.0,) * 23 + (1.0,)), ("Below their QRV", (0.0,) * 24))
+
+
+@pytest.mark.parametrize("cadence", ["monthly", "quarterly"])
+def test_figures_without_trends_and_each_trend_month_agree_with_a_board_as_of_that_day(history, cadence):
+    """The dashboard reads self-assessments only from the first reporting period it will judge: without trends,
+    today's; with them, the first trend month's. Every figure must come out as if everything had been read."""
+    h = history
+    submitted_assessment(h.ward1, date(2024, 11, 1), at(date(2024, 11, 5)), h.quality_lead)  # the first trend month
+    submitted_assessment(h.ward2, date(2025, 10, 1), at(date(2025, 10, 5)), h.quality_lead)  # the 12th
+    scheme = Scheme(assessment_cadence=cadence)
+    scope = TeamScope(teams_in_scope_clause(h.quality_lead, Role.QUALITY_LEAD, Role.ADMIN))
+    full = build_dashboard(scope, AS_OF, scheme)
+    assert build_dashboard(scope, AS_OF, scheme, with_trends=False).measures == full.measures
+    compliance = next(t for t in full.trends if t.key == "compliance")
+    on_time = []
+    for index in (0, 11):
+        then = build_dashboard(scope, compliance.months[index], scheme, with_trends=False).figure("compliance.on_time")
+        on_time.append(then.percent or 0.0)
+    assert [compliance.series[0][1][i] for i in (0, 11)] == on_time
+    # Monthly: 1 of the 7 teams open then, each time. Quarterly: November is inside the October quarter.
+    assert on_time == ([14.3, 14.3] if cadence == "monthly" else [0.0, 14.3])
