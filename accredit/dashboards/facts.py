@@ -103,6 +103,12 @@ class Facts:
     stepup_levels: dict[int, list[tuple[date, str]]] | None = None  #: team -> (from, level); None until Step-up exists
 
 
+def _rows(statement: sa.Select) -> sa.CursorResult:
+    """Run a select of plain columns on the session's connection, without the ORM's row loading on top: the
+    facts are hundreds of thousands of rows at trust scale, and none of them is an ORM object."""
+    return db.session.connection().execute(statement)
+
+
 def day_end(day: date) -> datetime:
     """The first instant after `day` ends in London, in UTC: `at < day_end(d)` means "on or before d"."""
     return datetime.combine(day + timedelta(days=1), time(0), LONDON).astimezone(UTC)
@@ -123,17 +129,17 @@ def load_facts(scope: TeamScope, as_of: date, *, periods_since: date, thresholds
         teams=_teams(ids),
         assessments=_assessments(ids, since, cutoff),
         pauses=_pauses(ids, as_of),
-        qrvs=[(t, local_day(at)) for t, at in db.session.execute(
+        qrvs=[(t, local_day(at)) for t, at in _rows(
             sa.select(Visit.team_id, Visit.published_at).where(
                 Visit.team_id.in_(ids), Visit.kind == VisitKind.QRV, Visit.published_at.is_not(None),
                 Visit.published_at < cutoff))],
-        checks=[(t, local_day(at), ok) for t, at, ok in db.session.execute(
+        checks=[(t, local_day(at), ok) for t, at, ok in _rows(
             sa.select(EligibilityCheck.team_id, EligibilityCheck.computed_at, EligibilityCheck.is_eligible)
             .where(EligibilityCheck.team_id.in_(ids), EligibilityCheck.computed_at < cutoff)
             .order_by(EligibilityCheck.computed_at, EligibilityCheck.id))],
         application_states=_application_states(ids, cutoff),
         actions=[(t, due, local_day(raised), local_day(verified) if status is ActionStatus.CLOSED else None)
-                 for t, due, raised, verified, status in db.session.execute(
+                 for t, due, raised, verified, status in _rows(
                      sa.select(Action.team_id, Action.due_on, Action.created_at, Action.verified_at, Action.status)
                      .where(Action.team_id.in_(ids), Action.created_at < cutoff, Action.due_on < as_of))],
         overdue_visits=_overdue_visits(ids, as_of, cutoff),
@@ -149,7 +155,7 @@ def ratings_as_of(scope: TeamScope, day: date, thresholds: Any) -> tuple[dict, d
 
 
 def _teams(ids: Any) -> dict[int, TeamInfo]:
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(Team.id, Team.code, Team.name, Service.name, Division.name, Team.team_type, Team.opened_on,
                   Team.closed_on)
         .join(Service, Team.service_id == Service.id).join(Division, Service.division_id == Division.id)
@@ -159,7 +165,7 @@ def _teams(ids: Any) -> dict[int, TeamInfo]:
 
 
 def _assessments(ids: Any, since: date, cutoff: datetime) -> dict[tuple[int, date], tuple[date, date | None]]:
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(SelfAssessment.team_id, SelfAssessment.period_start, SelfAssessment.due_on,
                   SelfAssessment.submitted_at)
         .where(SelfAssessment.team_id.in_(ids), SelfAssessment.period_start >= since)
@@ -184,7 +190,7 @@ def _pauses(ids: Any, as_of: date) -> dict[int, list[tuple[date, date]]]:
 
 def _application_states(ids: Any, cutoff: datetime) -> list[tuple[int, int, date, str]]:
     """Each application's transitions from the audit trail (the only record of the states it passed through)."""
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(AuditEvent.subject_id, Application.team_id, AuditEvent.at, AuditEvent.to_state)
         .join(Application, Application.id == AuditEvent.subject_id)
         .where(AuditEvent.subject_type == Application.__tablename__, AuditEvent.to_state.is_not(None),
@@ -196,7 +202,7 @@ def _application_states(ids: Any, cutoff: datetime) -> list[tuple[int, int, date
 
 def _overdue_visits(ids: Any, as_of: date, cutoff: datetime) -> list[tuple[int, int, date]]:
     """Visits whose date had passed by `as_of` without a published report, and not cancelled by then."""
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(Visit.id, Visit.team_id, Visit.visit_date)
         .where(Visit.team_id.in_(ids), Visit.visit_date < as_of, Visit.created_at < cutoff,
                sa.or_(Visit.published_at.is_(None), Visit.published_at >= cutoff),
@@ -219,7 +225,7 @@ def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict
         .where(SelfAssessment.team_id.in_(ids), SelfAssessment.submitted_at < cutoff),
         SelfAssessment.team_id, SelfAssessment.period_start.desc(), SelfAssessment.id.desc(),
     )
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating,
                   sa.func.count())
         .select_from(latest)
@@ -258,7 +264,7 @@ def _qrv_ratings(ids: Any, cutoff: datetime) -> dict[int, dict[Domain, Rating | 
                Visit.published_at < cutoff),
         Visit.team_id, Visit.visit_date.desc(), Visit.published_at.desc(), Visit.id.desc(),
     )
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(latest.c.team_id, VisitRating.domain, VisitRating.rating)
         .join(VisitRating, VisitRating.visit_id == latest.c.id).where(latest.c.rn == 1)
     )
@@ -280,13 +286,13 @@ def load_awards(facts: Facts, scope: TeamScope) -> None:
     as_of = facts.as_of
     granted = sa.and_(awards.c.team_id.in_(ids), awards.c.granted_on <= as_of)
     periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    for award_id, start, end in db.session.execute(
+    for award_id, start, end in _rows(
         sa.select(suspensions.c.award_id, suspensions.c.suspended_on, suspensions.c.reinstated_on)
         .join(awards, awards.c.id == suspensions.c.award_id)
         .where(granted, suspensions.c.suspended_on <= as_of).order_by(suspensions.c.suspended_on)
     ):
         periods[award_id].append((start, end if end is not None and end <= as_of else None))
-    rows = list(db.session.execute(
+    rows = list(_rows(
         sa.select(awards.c.id, awards.c.team_id, awards.c.kind, awards.c.granted_on, awards.c.valid_until,
                   awards.c.ended_on).where(granted).order_by(awards.c.granted_on, awards.c.id)
     ))
@@ -305,7 +311,7 @@ def load_stepup(facts: Facts, scope: TeamScope) -> None:
     then each change's new level from its day (one query)."""
     changes = db.metadata.tables["stepup_level_changes"]
     levels: dict[int, list[tuple[date, str]]] = {t: [(date.min, "standard")] for t in facts.teams}
-    for team_id, on, before, after in db.session.execute(
+    for team_id, on, before, after in _rows(
         sa.select(changes.c.team_id, changes.c.changed_on, changes.c.from_level, changes.c.to_level)
         .where(changes.c.team_id.in_(scope.team_ids().scalar_subquery()), changes.c.changed_on <= facts.as_of)
         .order_by(changes.c.changed_on, changes.c.id)
@@ -326,7 +332,7 @@ def load_panel_ratings(facts: Facts, scope: TeamScope) -> None:
     that gave no award still rated every domain)."""
     decisions = db.metadata.tables["panel_decisions"]
     panel: dict[int, dict[Domain, Rating | None]] = {}
-    for team_id, ratings in db.session.execute(
+    for team_id, ratings in _rows(
         sa.select(Application.team_id, decisions.c.ratings)
         .join(Application, Application.id == decisions.c.application_id)
         .where(Application.team_id.in_(scope.team_ids().scalar_subquery()), decisions.c.decided_on <= facts.as_of)
