@@ -4,6 +4,10 @@ and remind the team lead of a cycle step coming due (DESIGN.md §4.5, §6).
 A team is reviewed once per London day (its regulation's `reviewed_on`); recording a signal clears that, so the
 next run looks again. Reminders are claimed by `stepup:<team id>:<cycle start>:<step>:due:<user id>`, so however
 often the sweep runs each person hears of each step once per cycle.
+
+Teams are taken `facts.CHUNK` at a time: their positions computed (regulations made where missing) and their
+scores stored together, in a fixed number of statements per chunk; each team's review and reminders then use that one
+position, and write only the proposals and reminders they make.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from accredit.notifications.audiences import Audiences
 from accredit.notifications.links import path_for
 from accredit.org.models import Service, Team
 from accredit.schemes.services import current_scheme
-from accredit.stepup import queries, services
+from accredit.stepup import facts, queries, services
 from accredit.stepup.models import StepupRegulation
 from workflows.team import TeamStatus
 
@@ -37,15 +41,29 @@ def stepup_review(now: datetime) -> int:
         return 0
     audiences = Audiences()
     done = 0
-    for team in teams:
-        done += services.review_team(team, today=today, scheme=scheme) is not None
-        done += _remind(team, today, now, scheme, audiences)
+    for chunk in facts.chunked(teams):
+        found = _positions(chunk, today, scheme)
+        services.store_scores(found.values(), today=today)
+        for team in chunk:
+            done += services.review_team(team, today=today, scheme=scheme, found=found[team.id]) is not None
+            done += _remind(team, found[team.id], today, now, scheme, audiences)
     return done
 
 
-def _remind(team: Team, today: date, now: datetime, scheme, audiences: Audiences) -> int:
-    """Write the 'cycle step due' reminders owed to the team lead today; returns how many were written."""
-    found = queries.position(team, today, scheme)
+def _positions(teams: list[Team], today: date, scheme) -> dict[int, queries.Position]:
+    """The teams' positions, each with its regulation: the teams without one (a team's first review) get it made,
+    and their positions read again with it."""
+    found = queries.positions(teams, today, scheme)
+    missing = [team for team in teams if found[team.id].regulation is None]
+    if missing:
+        services.ensure_regulations(missing)
+        found.update(queries.positions(missing, today, scheme))
+    return found
+
+
+def _remind(team: Team, found: queries.Position, today: date, now: datetime, scheme, audiences: Audiences) -> int:
+    """Write the 'cycle step due' reminders owed to the team lead today, from the team's position as reviewed;
+    returns how many were written."""
     ahead = scheme.stepup_step_reminder_days[found.level.value]
     owed = [s for s in found.steps if s.state == "due" and 0 <= (s.due_on - today).days <= ahead]
     written = 0

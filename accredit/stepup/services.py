@@ -5,18 +5,21 @@ Every function flushes and never commits; every change leaves an audit row with 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from accredit import audit
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.org.models import Team
-from accredit.stepup import queries
+from accredit.stepup import facts, queries
 from accredit.stepup.models import LevelChange, LevelProposal, RiskSignal, StepupRegulation
 from workflows.base import WorkflowError
 from workflows.stepup import PROPOSAL_WORKFLOW, STEPUP_WORKFLOW, ProposalStatus, Severity, SignalKind
@@ -48,20 +51,41 @@ def ensure_regulation(team: Team) -> StepupRegulation:
     Safe when two requests or schedulers race: `INSERT ... ON CONFLICT (team_id) DO NOTHING`, then read.
     Side effects: the row and audit `stepup.create` (to standard), only when this call made it. Flushes.
     """
-    found = queries.regulation_for(team.id)
-    if found is not None:
+    return ensure_regulations([team])[team.id]
+
+
+def ensure_regulations(teams: Sequence[Team]) -> dict[int, StepupRegulation]:
+    """Each team's regulation by team id, as `ensure_regulation` gives it, for many teams at once: per chunk of
+    `facts.CHUNK` teams one read, and for the teams without one a single multi-row insert (`ON CONFLICT (team_id)
+    DO NOTHING`, safe when schedulers race) and a second read.
+
+    Side effects: the rows made and an audit `stepup.create` (to standard) for each. Flushes.
+    """
+    found: dict[int, StepupRegulation] = {}
+    for chunk in facts.chunked(list(teams)):
+        found.update(_ensure_chunk(chunk))
+    return found
+
+
+def _ensure_chunk(teams: Sequence[Team]) -> dict[int, StepupRegulation]:
+    found = facts.regulations([team.id for team in teams])
+    missing = {team.id: team for team in teams if team.id not in found}
+    if not missing:
         return found
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
-    values = {"team_id": team.id, "level": STEPUP_WORKFLOW.initial, "since": team.opened_on,
-              "cycle_started_on": team.opened_on, "created_at": utcnow(), "version": 1}
-    statement = insert(StepupRegulation.__table__).values(**values).on_conflict_do_nothing(index_elements=["team_id"])
-    new_id = db.session.execute(statement.returning(StepupRegulation.__table__.c.id)).scalar()
-    regulation = queries.regulation_for(team.id)
-    if new_id is not None:
+    now = utcnow()
+    values = [{"team_id": team.id, "level": STEPUP_WORKFLOW.initial, "since": team.opened_on,
+               "cycle_started_on": team.opened_on, "created_at": now, "version": 1} for team in missing.values()]
+    table = StepupRegulation.__table__
+    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=["team_id"])
+    made = set(db.session.execute(statement.returning(table.c.team_id)).scalars())
+    found.update(facts.regulations(list(missing)))
+    for team_id in sorted(made):
+        regulation = found[team_id]
         audit.record("stepup.create", regulation, to_state=regulation.level, workflow_version=STEPUP_WORKFLOW.version,
-                     data={"team_id": team.id, "since": team.opened_on.isoformat()})
-        db.session.flush()
-    return regulation
+                     data={"team_id": team_id, "since": missing[team_id].opened_on.isoformat()})
+    db.session.flush()
+    return found
 
 
 def record_signal(team: Team, *, kind: SignalKind, severity: Severity, occurred_on: date | None, description: str,
@@ -96,17 +120,23 @@ def reasons_as_data(reasons: list[Reason]) -> list[dict[str, Any]]:
     return [{**asdict(r), "severity": r.severity.value, "on": r.on.isoformat()} for r in reasons]
 
 
-def review_team(team: Team, *, today: date, scheme: Any) -> LevelProposal | None:
+def review_team(team: Team, *, today: date, scheme: Any, found: queries.Position | None = None
+                ) -> LevelProposal | None:
     """The engine's daily look at one team: store its risk score; raise the proposal the rules make, unless one
     is already waiting, the workflow would refuse it now, or the same change was rejected within
     `stepup_repropose_after_days`; withdraw a waiting proposal the rules no longer make.
 
+    `found`: the team's position as of `today` if the caller has it already (the sweep computes a chunk's at
+    once), else it is computed here.
+
     Returns the proposal raised, or None. Side effects: the regulation's score and reviewed_on, and the
     proposal row with audit `stepup.propose`, or audit `stepup.withdraw`. Idempotent within a day.
     """
-    regulation = ensure_regulation(team)
-    found = queries.position(team, today, scheme)
-    regulation.score, regulation.reviewed_on = found.risk.value, today
+    regulation = found.regulation if found is not None and found.regulation is not None else ensure_regulation(team)
+    if found is None:
+        found = queries.position(team, today, scheme)
+    if (regulation.score, regulation.reviewed_on) != (found.risk.value, today):  # else stored already (store_scores)
+        regulation.score, regulation.reviewed_on = found.risk.value, today
     proposed, pending = found.proposal.value, found.pending
     wanted = proposed is not None and not proposed.blocked
     if pending is not None:
@@ -131,15 +161,41 @@ def review_team(team: Team, *, today: date, scheme: Any) -> LevelProposal | None
     return proposal
 
 
+def store_scores(found: Iterable[queries.Position], *, today: date) -> None:
+    """Store each position's risk score on its regulation, reviewed `today`, as `review_team` does, for many
+    teams in one UPDATE (executemany) instead of one flush each; `review_team` then finds them stored.
+
+    Positions without a regulation are left to `review_team`. Each row's version is checked and bumped as the
+    ORM's flush would (raises StaleDataError if a regulation changed since it was read). Side effects: score,
+    reviewed_on and version of each regulation whose score or review day changes.
+    """
+    changed = [(p.regulation, p.risk.value) for p in found if p.regulation is not None
+               and (p.regulation.score, p.regulation.reviewed_on) != (p.risk.value, today)]
+    if not changed:
+        return
+    db.session.flush()  # pending changes first, so that each version read below is the stored one
+    table = StepupRegulation.__table__
+    statement = (sa.update(table).where(table.c.id == sa.bindparam("row_id"),
+                                        table.c.version == sa.bindparam("row_version"))
+                 .values(score=sa.bindparam("new_score"), reviewed_on=today, version=sa.bindparam("new_version")))
+    result = db.session.execute(statement, [
+        {"row_id": r.id, "row_version": r.version, "new_score": score, "new_version": r.version + 1}
+        for r, score in changed])
+    if result.rowcount != len(changed):
+        raise StaleDataError(f"stepup_regulations: {len(changed)} rows to update, {result.rowcount} matched")
+    for regulation, score in changed:  # the objects as stored, not as changed: the next flush has nothing to write
+        version = regulation.version + 1
+        for key, value in (("score", score), ("reviewed_on", today), ("version", version)):
+            set_committed_value(regulation, key, value)
+
+
 def _recently_rejected(regulation: StepupRegulation, trigger: str, today: date, scheme: Any) -> bool:
+    """Whether the same change from the same level was rejected within `stepup_repropose_after_days`, from the
+    regulation's proposals (loaded with it: no query for a sweep's thousands of teams)."""
     since = datetime.combine(today - timedelta(days=scheme.stepup_repropose_after_days), datetime.min.time(),
                              tzinfo=utcnow().tzinfo)
-    return db.session.scalar(
-        sa.select(sa.func.count(LevelProposal.id)).where(
-            LevelProposal.regulation_id == regulation.id, LevelProposal.trigger == trigger,
-            LevelProposal.from_level == regulation.level, LevelProposal.status == ProposalStatus.REJECTED,
-            LevelProposal.decided_at >= since)
-    ) > 0
+    return any(p.trigger == trigger and p.from_level is regulation.level and p.status is ProposalStatus.REJECTED
+               and p.decided_at >= since for p in regulation.proposals)
 
 
 def _decide(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> None:
