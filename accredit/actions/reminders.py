@@ -58,8 +58,7 @@ def send_action_reminders(now: datetime) -> int:
     windows = pause_windows({a.team_id for a in actions}, since=since, today=today)
     audiences = Audiences()
     planned = [p for a in actions for p in _plan(a, windows.get(a.team_id, []), today, scheme, audiences)]
-    taken = notifications.taken_keys([p.key for p in planned])
-    return sum(_send(p, today, now) for p in planned if p.key not in taken)
+    return notifications.notify_many((_note(p, today) for p in planned), at=now)
 
 
 def _plan(action: Action, windows: list[tuple[date, date]], today: date, scheme: Any,
@@ -83,7 +82,7 @@ def _when(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
-def _send(planned: _Planned, today: date, now: datetime) -> int:
+def _note(planned: _Planned, today: date) -> notifications.Note:
     reminder, action = planned.reminder, planned.action
     team = action.team.name
     days = abs((today - reminder.due).days)  # said as it stands today, when caught up late
@@ -98,6 +97,5 @@ def _send(planned: _Planned, today: date, now: datetime) -> int:
     context = {"action": action, "team": action.team, "due": reminder.due, "days": days, "when": _when(days),
                "escalated": escalated, "audience_label": AUDIENCE_LABELS[reminder.audience],
                "is_owner": planned.user.id == action.owner_id}
-    row = notifications.notify(planned.user, kind=kind, key=planned.key, subject=subject, template=template,
-                               context=context, link=path_for("actions.show", action_id=action.id), at=now)
-    return int(row is not None)
+    return notifications.Note(planned.user, kind, planned.key, subject, template, context,
+                              link=path_for("actions.show", action_id=action.id))

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accredit.extensions import db
@@ -14,6 +15,8 @@ from workflows.assessment import AssessmentStatus
 from workflows.ratings import Rating
 
 LONDON = ZoneInfo("Europe/London")
+#: What str.strip() takes off: every character for which str.isspace() holds (none lies above U+3000).
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
 response_evidence = sa.Table(
     "response_evidence",
@@ -115,6 +118,13 @@ class AssessmentResponse(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    @property
+    @hybrid_property
     def is_answered(self) -> bool:
         return self.rating is not None and bool((self.narrative or "").strip())
+
+    @is_answered.inplace.expression
+    @classmethod
+    def _is_answered_expression(cls) -> sa.ColumnElement[bool]:
+        # The same test in SQL (a sweep counts answers without loading them): trim() told to take off what
+        # str.strip() takes off, as by itself it takes off spaces only and a narrative may be just line breaks.
+        return sa.and_(cls.rating.is_not(None), sa.func.trim(sa.func.coalesce(cls.narrative, ""), WHITESPACE) != "")

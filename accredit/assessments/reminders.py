@@ -13,7 +13,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from accredit.assessments.models import SelfAssessment
+from accredit.assessments.models import AssessmentResponse, SelfAssessment
 from accredit.assessments.services import today_in_london
 from accredit.deadlines.queries import pause_windows
 from accredit.extensions import db
@@ -36,13 +36,15 @@ class _Planned:
 
 
 def send_assessment_reminders(now: datetime) -> int:
-    """Write every self-assessment reminder owed as of `now` and not yet claimed; returns how many were written."""
+    """Write every self-assessment reminder owed as of `now` and not yet claimed; returns how many were written.
+
+    A fixed number of statements however many teams: the assessments, their pauses, the people, one count of
+    answers, then two per 500 reminders (notify_many).
+    """
     today = today_in_london(now)
     scheme = current_scheme()
     assessments = db.session.scalars(
-        sa.select(SelfAssessment).join(Team, Team.id == SelfAssessment.team_id)
-        .where(SelfAssessment.status.in_([AssessmentStatus.OPEN, AssessmentStatus.IN_PROGRESS]),
-               Team.status == TeamStatus.ACTIVE, SelfAssessment.period_start <= today)
+        sa.select(SelfAssessment).join(Team, Team.id == SelfAssessment.team_id).where(*_chased(today))
         .options(joinedload(SelfAssessment.team).joinedload(Team.service).joinedload(Service.division))
         .order_by(SelfAssessment.id)
     ).all()
@@ -52,8 +54,28 @@ def send_assessment_reminders(now: datetime) -> int:
     windows = pause_windows({a.team_id for a in assessments}, since=since, today=today)
     audiences = Audiences()
     planned = [p for a in assessments for p in _plan(a, windows.get(a.team_id, []), today, scheme, audiences)]
-    taken = notifications.taken_keys([p.key for p in planned])
-    return sum(_send(p, now, today) for p in planned if p.key not in taken)
+    if not planned:
+        return 0
+    progress = _progress(today)
+    return notifications.notify_many((_note(p, today, progress) for p in planned), at=now)
+
+
+def _chased(today: date) -> list[sa.ColumnElement[bool]]:
+    """The assessments a sweep on `today` chases (with Team joined): open or started, of an active team, begun."""
+    return [SelfAssessment.status.in_([AssessmentStatus.OPEN, AssessmentStatus.IN_PROGRESS]),
+            Team.status == TeamStatus.ACTIVE, SelfAssessment.period_start <= today]
+
+
+def _progress(today: date) -> dict[int, tuple[int, int]]:
+    """(answered, standards) of every chased assessment, in one grouped count."""
+    answered = sa.func.sum(sa.case((AssessmentResponse.is_answered, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(AssessmentResponse.assessment_id, answered, sa.func.count())
+        .join(SelfAssessment, SelfAssessment.id == AssessmentResponse.assessment_id)
+        .join(Team, Team.id == SelfAssessment.team_id).where(*_chased(today))
+        .group_by(AssessmentResponse.assessment_id)
+    )
+    return {assessment_id: (int(done), total) for assessment_id, done, total in rows}
 
 
 def _plan(assessment: SelfAssessment, windows, today, scheme, audiences: Audiences) -> list[_Planned]:
@@ -78,22 +100,21 @@ def _key(assessment: SelfAssessment, reminder: Reminder, user) -> str:
     return f"assessment:{assessment.id}:{reminder.stage}:{reminder.due.isoformat()}:{user.id}"
 
 
-def _send(planned: _Planned, now: datetime, today: date) -> int:
+def _note(planned: _Planned, today: date, progress: dict[int, tuple[int, int]]) -> notifications.Note:
     reminder, assessment = planned.reminder, planned.assessment
     team = assessment.team
-    answered = sum(r.is_answered for r in assessment.responses)
+    answered, total = progress.get(assessment.id, (0, 0))
     # Said as it stands today: a reminder caught up late says "in 2 days", not its stage's "in 7 days".
     days = abs((today - reminder.due).days)
     context = {
         "assessment": assessment, "team": team, "due": reminder.due, "days": days,
         "when": _when(days), "escalated": reminder.audience not in ("team", "team_lead"),
         "audience_label": AUDIENCE_LABELS[reminder.audience],
-        "progress": f"{answered} of {len(assessment.responses)} standards are answered.",
+        "progress": f"{answered} of {total} standards are answered.",
     }
     kind, template, subject = _wording(reminder, days, team.name, assessment.period_label)
-    row = notifications.notify(planned.user, kind=kind, key=planned.key, subject=subject, template=template,
-                               context=context, link=path_for("assessments.show", assessment_id=assessment.id), at=now)
-    return int(row is not None)
+    return notifications.Note(planned.user, kind, planned.key, subject, template, context,
+                              link=path_for("assessments.show", assessment_id=assessment.id))
 
 
 def _when(days: int) -> str:

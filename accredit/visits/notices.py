@@ -52,13 +52,10 @@ def _context(visit: Visit, user: Any, **extra: Any) -> dict[str, Any]:
             **extra}
 
 
-def _write(visit: Visit, user: Any, *, stage: str, subject: str, template: str, at: datetime | None = None,
-           **extra: Any) -> int:
-    row = notifications.notify(user, kind=f"visit.{stage.split(':')[0]}", key=f"visit:{visit.id}:{stage}:{user.id}",
-                               subject=subject, template=f"visits/emails/{template}",
-                               context=_context(visit, user, **extra),
-                               link=path_for("visits.show", visit_id=visit.id), at=at or utcnow())
-    return int(row is not None)
+def _note(visit: Visit, user: Any, *, stage: str, subject: str, template: str, **extra: Any) -> notifications.Note:
+    return notifications.Note(user, f"visit.{stage.split(':')[0]}", f"visit:{visit.id}:{stage}:{user.id}", subject,
+                              f"visits/emails/{template}", _context(visit, user, **extra),
+                              link=path_for("visits.show", visit_id=visit.id))
 
 
 # --- Told as it happens (called by accredit.visits.services) -------------------------------------------------
@@ -69,14 +66,16 @@ def visit_scheduled(visit: Visit, only: Any = None) -> int:
     reviewer: assigned after the visit was scheduled). Returns how many were written."""
     people = [only] if only is not None else _people(visit)
     subject = f"{visit.team.name}: {visit.kind.label} on {_long(visit.visit_date)}"
-    return sum(_write(visit, u, stage="scheduled", subject=subject, template="scheduled") for u in people)
+    return notifications.notify_many(
+        [_note(visit, u, stage="scheduled", subject=subject, template="scheduled") for u in people], at=utcnow())
 
 
 def report_sent(visit: Visit) -> int:
     """The draft report is out for factual accuracy: the team lead is asked for comments."""
     subject = f"{visit.team.name}: the draft report of the {visit.kind.label} is ready for your comments"
-    return sum(_write(visit, u, stage="sent", subject=subject, template="report_sent",
-                      closes=visit.factual_accuracy_due) for u in _people(visit, reviewers=False))
+    return notifications.notify_many([_note(visit, u, stage="sent", subject=subject, template="report_sent",
+                                            closes=visit.factual_accuracy_due) for u in _people(visit, reviewers=False)],
+                                     at=utcnow())
 
 
 def visit_cancelled(visit: Visit) -> int:
@@ -85,7 +84,8 @@ def visit_cancelled(visit: Visit) -> int:
     people = _people(visit, team_lead=visit.scheduled_at is not None)
     when = f" on {visit.visit_date:%-d %B %Y}" if visit.visit_date else ""
     subject = f"{visit.team.name}: the {visit.kind.label}{when} is cancelled"
-    return sum(_write(visit, u, stage="cancelled", subject=subject, template="cancelled") for u in people)
+    return notifications.notify_many(
+        [_note(visit, u, stage="cancelled", subject=subject, template="cancelled") for u in people], at=utcnow())
 
 
 # --- The sweep -----------------------------------------------------------------------------------------------
@@ -123,8 +123,7 @@ def send_visit_reminders(now: datetime) -> int:
         return 0
     windows = pause_windows({v.team_id for v in visits}, since=today, today=today)  # who is paused today
     owed = [o for v in visits for o in _owed(v, windows.get(v.team_id, []), today, scheme)]
-    taken = notifications.taken_keys([f"visit:{o.visit.id}:{o.stage}:{o.user.id}" for o in owed])
-    return sum(_send(o, today, now) for o in owed if f"visit:{o.visit.id}:{o.stage}:{o.user.id}" not in taken)
+    return notifications.notify_many((_owed_note(o, today) for o in owed), at=now)
 
 
 def _owed(visit: Visit, windows: list[tuple[date, date]], today: date, scheme: Any) -> list[_Owed]:
@@ -144,16 +143,16 @@ def _owed(visit: Visit, windows: list[tuple[date, date]], today: date, scheme: A
     return [_Owed(visit, u, f"closing:{closes.isoformat()}", closes) for u in _people(visit, reviewers=False)]
 
 
-def _send(owed: _Owed, today: date, now: datetime) -> int:
+def _owed_note(owed: _Owed, today: date) -> notifications.Note:
     visit, team = owed.visit, owed.visit.team.name
     if owed.stage.startswith("reminder:"):
         days = (owed.day - today).days
         when = "tomorrow" if days == 1 else f"in {days} days"
-        return _write(visit, owed.user, stage=owed.stage, template="reminder", at=now, days=days, when=when,
-                      subject=f"{team}: the {visit.kind.label} is {when}, on {_long(owed.day)}")
+        return _note(visit, owed.user, stage=owed.stage, template="reminder", days=days, when=when,
+                     subject=f"{team}: the {visit.kind.label} is {when}, on {_long(owed.day)}")
     left = working_days_between(today, owed.day)
     when = ("today" if owed.day == today else f"in {left} working day{'s' if left != 1 else ''}" if left
             else f"on {_long(owed.day)}")  # a pause may end on a weekend
-    return _write(visit, owed.user, stage=owed.stage, template="closing", at=now, closes=owed.day, when=when,
-                  moved=owed.day != visit.factual_accuracy_due,
-                  subject=f"{team}: factual accuracy comments on the draft report close {when}")
+    return _note(visit, owed.user, stage=owed.stage, template="closing", closes=owed.day, when=when,
+                 moved=owed.day != visit.factual_accuracy_due,
+                 subject=f"{team}: factual accuracy comments on the draft report close {when}")

@@ -1,0 +1,42 @@
+"""Audiences: who is `team`, `team_lead` or a quality lead for a team, from grants at every scope, active only."""
+from __future__ import annotations
+
+import pytest
+
+from accredit.auth import services as accounts
+from accredit.notifications.audiences import Audiences
+from accredit.roles import Role
+from tests.notifications.fixtures import ward  # noqa: F401
+
+
+@pytest.fixture
+def grants(ward, factory):
+    """Ward 7's people, plus grants held for its service, its division and the trust, and an inactive one."""
+    factory.user(email="svclead@test.nhs.uk", role=Role.TEAM_LEAD, scope=ward.team.service)
+    factory.user(email="divmember@test.nhs.uk", role=Role.TEAM_MEMBER, scope=ward.team.service.division)
+    factory.user(email="trustlead@test.nhs.uk", role=Role.TEAM_LEAD, scope="trust")
+    both = factory.user(email="both@test.nhs.uk", role=Role.TEAM_MEMBER, scope=ward.team)
+    factory.grant(both, Role.TEAM_LEAD, ward.team.service)  # two grants, one person
+    gone = factory.user(email="gone@test.nhs.uk", role=Role.TEAM_LEAD, scope=ward.team)
+    accounts.set_active(gone, False)
+    factory.commit()
+    return ward
+
+
+@pytest.mark.parametrize("team, audience, emails", [
+    ("team", "team", ["both", "divmember", "lead", "nurse", "svclead", "trustlead"]),
+    ("team", "team_lead", ["both", "lead", "svclead", "trustlead"]),
+    ("team", "division_quality_lead", ["medql"]),
+    ("team", "trust_quality_lead", ["trustql"]),
+    ("other_team", "team", ["trustlead", "ward9"]),
+    ("other_team", "team_lead", ["trustlead", "ward9"]),
+    ("other_team", "division_quality_lead", ["surgql"]),
+])
+def test_audience_people_are_the_active_holders_for_the_team(grants, team, audience, emails):
+    people = Audiences().people(getattr(grants, team), audience)
+    assert [u.email.split("@")[0] for u in people] == emails
+
+
+def test_audience_unknown_is_refused(grants):
+    with pytest.raises(ValueError, match="unknown audience 'owner'"):
+        Audiences().people(grants.team, "owner")
