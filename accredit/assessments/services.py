@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from accredit import audit
 from accredit.audit import AuditEvent
+from accredit.bulk import insert_new
 from accredit.assessments.models import AssessmentResponse, SelfAssessment
 from accredit.extensions import db
 from accredit.frameworks.models import Standard
@@ -77,7 +77,7 @@ def _assessment_for(team_id: int, period: Period) -> SelfAssessment | None:
     )
 
 
-OPEN_BATCH = 500  #: teams per INSERT: 8 parameters a row stays well inside SQLite's limit of 32,766
+OPEN_BATCH = 500  #: teams per batch: the answers' INSERT ... SELECT names this many assessments
 
 
 def open_assessments(teams: Sequence[Team], period: Period) -> int:
@@ -100,14 +100,11 @@ def open_assessments(teams: Sequence[Team], period: Period) -> int:
 
 def _open_batch(teams: Sequence[Team], period: Period, versions: dict[str, Any]) -> int:
     now = utcnow()
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     rows = [{"team_id": team.id, "framework_version_id": versions[team.framework_key].id,
              "period_start": period.start, "period_end": period.end, "due_on": period.due,
              "status": AssessmentStatus.OPEN, "created_at": now, "version": 1} for team in teams]
-    statement = (insert(SelfAssessment.__table__).values(rows)
-                 .on_conflict_do_nothing(index_elements=["team_id", "period_start"])
-                 .returning(SelfAssessment.__table__.c.id))
-    ids = list(db.session.execute(statement).scalars())
+    table = SelfAssessment.__table__
+    ids = insert_new(table, rows, unique=["team_id", "period_start"], returning=table.c.id)
     if not ids:
         return 0
     answers = (

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from sqlalchemy.dialects import postgresql, sqlite
 
 from accredit import audit
+from accredit.bulk import insert_new
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.notifications.links import absolute_url, path_for
@@ -95,13 +95,9 @@ def _write_chunk(notes: list[Note], at: datetime) -> list[int]:
     rows = [_row(n, at) for n in notes if n.user.active and n.key not in taken]
     if not rows:
         return []
-    # One statement compiled once and sent with every row (SQLAlchemy's "insertmanyvalues" makes it a single
-    # multi-row INSERT ... RETURNING); rendering a 500-row VALUES clause instead costs more than the rows.
     # taken_keys' query has just flushed the session, so every recipient is in the database.
     table = Notification.__table__
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    return list(db.session.execute(statement, rows).scalars())
+    return insert_new(table, rows, unique=["dedupe_key"], returning=table.c.id)
 
 
 def _row(note: Note, at: datetime) -> dict[str, Any]:

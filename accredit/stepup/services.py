@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from accredit import audit
+from accredit.bulk import insert_new
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.org.models import Team
@@ -72,13 +72,11 @@ def _ensure_chunk(teams: Sequence[Team]) -> dict[int, StepupRegulation]:
     missing = {team.id: team for team in teams if team.id not in found}
     if not missing:
         return found
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     now = utcnow()
     values = [{"team_id": team.id, "level": STEPUP_WORKFLOW.initial, "since": team.opened_on,
                "cycle_started_on": team.opened_on, "created_at": now, "version": 1} for team in missing.values()]
     table = StepupRegulation.__table__
-    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=["team_id"])
-    made = set(db.session.execute(statement.returning(table.c.team_id)).scalars())
+    made = set(insert_new(table, values, unique=["team_id"], returning=table.c.team_id))
     found.update(facts.regulations(list(missing)))
     for team_id in sorted(made):
         regulation = found[team_id]
