@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from accredit.assessments.services import today_in_london
 from accredit.extensions import db
 from accredit.notifications import services as notifications
+from accredit.notifications.services import Note
 from accredit.notifications.audiences import Audiences
 from accredit.notifications.links import path_for
 from accredit.org.models import Service, Team
@@ -46,7 +47,8 @@ def stepup_review(now: datetime) -> int:
         services.store_scores(found.values(), today=today)
         for team in chunk:
             done += services.review_team(team, today=today, scheme=scheme, found=found[team.id]) is not None
-            done += _remind(team, found[team.id], today, now, scheme, audiences)
+        notes = [note for team in chunk for note in _reminders(team, found[team.id], today, scheme, audiences)]
+        done += notifications.notify_many(notes, at=now)
     return done
 
 
@@ -61,21 +63,20 @@ def _positions(teams: list[Team], today: date, scheme) -> dict[int, queries.Posi
     return found
 
 
-def _remind(team: Team, found: queries.Position, today: date, now: datetime, scheme, audiences: Audiences) -> int:
-    """Write the 'cycle step due' reminders owed to the team lead today, from the team's position as reviewed;
-    returns how many were written."""
+def _reminders(team: Team, found: queries.Position, today: date, scheme, audiences: Audiences) -> list[Note]:
+    """The 'cycle step due' reminders owed to the team lead today, from the team's position as reviewed."""
     ahead = scheme.stepup_step_reminder_days[found.level.value]
     owed = [s for s in found.steps if s.state == "due" and 0 <= (s.due_on - today).days <= ahead]
-    written = 0
+    notes = []
     for step in owed:
         for user in audiences.people(team, "team_lead"):
-            key = f"stepup:{team.id}:{found.cycle.start.isoformat()}:{step.key}:due:{user.id}"
             days = (step.due_on - today).days
             when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
-            row = notifications.notify(
-                user, kind="stepup.step_due", key=key, subject=f"{team.name}: Step-up step {step.number} is due {when}",
-                template="stepup/emails/step_due", at=now, link=path_for("stepup.team", team_id=team.id),
+            key = f"stepup:{team.id}:{found.cycle.start.isoformat()}:{step.key}:due:{user.id}"
+            notes.append(Note(
+                user, kind="stepup.step_due", key=key,
+                subject=f"{team.name}: Step-up step {step.number} is due {when}", template="stepup/emails/step_due",
+                link=path_for("stepup.team", team_id=team.id),
                 context={"team": team, "step": step, "when": when, "level": found.level, "cycle": found.cycle},
-            )
-            written += row is not None
-    return written
+            ))
+    return notes
