@@ -45,8 +45,8 @@ def stepup_review(now: datetime) -> int:
     for chunk in facts.chunked(teams):
         found = _positions(chunk, today, scheme)
         services.store_scores(found.values(), today=today)
-        for team in chunk:
-            done += services.review_team(team, today=today, scheme=scheme, found=found[team.id]) is not None
+        raised = services.review_teams([(team, found[team.id]) for team in chunk], today=today, scheme=scheme)
+        done += sum(proposal is not None for proposal in raised)
         notes = [note for team in chunk for note in _reminders(team, found[team.id], today, scheme, audiences)]
         done += notifications.notify_many(notes, at=now)
     return done

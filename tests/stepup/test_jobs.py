@@ -66,3 +66,19 @@ def test_closed_teams_are_not_reviewed(trust):
     run("2026-06-20T07:00")
     reviewed = db.session.scalars(sa.select(StepupRegulation.team_id).order_by(StepupRegulation.team_id)).all()
     assert reviewed == [trust.ward.id, trust.surgical_ward.id]
+
+
+def test_proposals_raised_for_several_teams_in_one_run_are_each_audited_once(trust, factory):
+    """The sweep flushes a chunk's proposals together, then writes their audit rows: each row names its own."""
+    from accredit.audit import AuditEvent
+
+    for team in (trust.ward, trust.surgical_ward):
+        factory.signal(team, Severity.RED, date(2026, 6, 19))
+    db.session.commit()
+    assert run("2026-06-20T07:00") == 3  # two proposals and the ward lead's step reminder
+    proposals = db.session.scalars(sa.select(LevelProposal).order_by(LevelProposal.team_id)).all()
+    assert [(p.team_id, p.to_level) for p in proposals] == [
+        (trust.ward.id, StepupLevel.STEP_UP), (trust.surgical_ward.id, StepupLevel.STEP_UP)]
+    audited = db.session.execute(sa.select(AuditEvent.subject_id, AuditEvent.data["team_id"].as_integer())
+                                 .where(AuditEvent.action == "stepup.propose").order_by(AuditEvent.subject_id)).all()
+    assert [tuple(row) for row in audited] == [(p.id, p.team_id) for p in proposals]
