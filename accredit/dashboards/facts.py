@@ -119,8 +119,8 @@ def local_day(at: datetime | None) -> date | None:
 
 
 def load_facts(scope: TeamScope, as_of: date, *, periods_since: date, thresholds: Any) -> Facts:
-    """Every fact the measures need for `as_of`, with the self-assessments of periods from `periods_since` on
-    (the first reporting period a measure will look at: the rest are never read)."""
+    """Every fact the measures need for `as_of`, from `periods_since` on: the start of the first reporting period
+    a measure will look at. Self-assessments of earlier periods, and actions closed before it, are never read."""
     ids = scope.team_ids().scalar_subquery()
     since = periods_since
     cutoff = day_end(as_of)
@@ -141,7 +141,10 @@ def load_facts(scope: TeamScope, as_of: date, *, periods_since: date, thresholds
         actions=[(t, due, local_day(raised), local_day(verified) if status is ActionStatus.CLOSED else None)
                  for t, due, raised, verified, status in _rows(
                      sa.select(Action.team_id, Action.due_on, Action.created_at, Action.verified_at, Action.status)
-                     .where(Action.team_id.in_(ids), Action.created_at < cutoff, Action.due_on < as_of))],
+                     .where(Action.team_id.in_(ids), Action.created_at < cutoff, Action.due_on < as_of,
+                            # one closed before the first day judged was overdue on none of the days judged
+                            sa.or_(Action.status != ActionStatus.CLOSED, Action.verified_at.is_(None),
+                                   Action.verified_at >= day_end(periods_since - timedelta(days=1)))))],
         overdue_visits=_overdue_visits(ids, as_of, cutoff),
         self_ratings=_self_ratings(ids, cutoff, thresholds),
         qrv_ratings=_qrv_ratings(ids, cutoff),

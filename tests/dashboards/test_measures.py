@@ -11,7 +11,7 @@ from accredit.dashboards.models import AccreditationTarget
 from accredit.dashboards.services import set_target
 from accredit.permissions import teams_in_scope_clause
 from accredit.roles import Role
-from tests.dashboards.conftest import AS_OF, at, submitted_assessment
+from tests.dashboards.conftest import AS_OF, action, at, submitted_assessment
 from workflows.ratings import Domain, Rating
 from workflows.scheme import Scheme
 
@@ -238,3 +238,18 @@ def test_figures_without_trends_and_each_trend_month_agree_with_a_board_as_of_th
     assert [compliance.series[0][1][i] for i in (0, 11)] == on_time
     # Monthly: 1 of the 7 teams open then, each time. Quarterly: November is inside the October quarter.
     assert on_time == ([14.3, 14.3] if cadence == "monthly" else [0.0, 14.3])
+
+
+def test_an_action_closed_inside_the_trend_counts_until_it_closed_and_one_closed_before_it_never(history):
+    """The facts leave out actions closed before the first day any figure looks at; one closed inside the trend
+    still counts as overdue at each month end it was open past its due date."""
+    h = history
+    action(h.ward3, h.quality_lead, due=date(2025, 1, 10), raised=date(2024, 12, 1), verified=date(2025, 3, 5))
+    action(h.ward3, h.quality_lead, due=date(2024, 6, 10), raised=date(2024, 5, 1), verified=date(2024, 10, 30))
+    board = board_for(h)
+    trend = next(t for t in board.trends if t.key == "overdue_actions")
+    assert trend.months[:5] == (date(2024, 11, 30), date(2024, 12, 31), date(2025, 1, 31), date(2025, 2, 28),
+                                date(2025, 3, 31))
+    assert trend.series[0][1][:5] == (0.0, 0.0, 1.0, 1.0, 0.0)
+    then = board_for(h, as_of=date(2025, 2, 28)).figure("risk.overdue_actions")
+    assert (then.count, list(then.team_ids)) == (1, h.ids(h.ward3))
