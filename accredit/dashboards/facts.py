@@ -228,34 +228,35 @@ def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict
         .where(SelfAssessment.team_id.in_(ids), SelfAssessment.submitted_at < cutoff),
         SelfAssessment.team_id, SelfAssessment.period_start.desc(), SelfAssessment.id.desc(),
     )
+    # One row per team and domain: how many standards it rated each way, in Rating order.
+    counts = [sa.func.sum(sa.case((AssessmentResponse.rating == rating, 1), else_=0)) for rating in Rating]
     rows = _rows(
-        sa.select(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating,
-                  sa.func.count())
+        sa.select(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, *counts)
         .select_from(latest)
         .join(FrameworkVersion, FrameworkVersion.id == latest.c.framework_version_id)
         .join(AssessmentResponse, AssessmentResponse.assessment_id == latest.c.id)
         .join(Standard, Standard.id == AssessmentResponse.standard_id)
         .where(latest.c.rn == 1, AssessmentResponse.rating.is_not(None))
-        .group_by(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating)
+        .group_by(latest.c.team_id, FrameworkVersion.aggregation, Standard.domain)
     )
+    unrated: tuple[int, ...] = (0,) * len(Rating)
     strategies: dict[int, str] = {}
-    counted: dict[int, dict[Domain, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
-    for team_id, strategy, domain, rating, count in rows:
+    counted: dict[int, dict[Domain, tuple[int, ...]]] = defaultdict(dict)
+    for team_id, strategy, domain, *by_rating in rows:
         strategies[team_id] = strategy
-        counted[team_id][domain].append((rating.value, count))
-    return {team_id: {d: _domain_rating(strategies[team_id], tuple(sorted(by_domain.get(d, ()))), thresholds)
-                      for d in Domain}
+        counted[team_id][domain] = tuple(by_rating)
+    return {team_id: {d: _domain_rating(strategies[team_id], by_domain.get(d, unrated), thresholds) for d in Domain}
             for team_id, by_domain in counted.items()}
 
 
 @functools.lru_cache(maxsize=4096)
-def _domain_rating(strategy: str, counts: tuple[tuple[str, int], ...], thresholds: Any) -> Rating | None:
-    """The domain's rating from its standards' ratings, counted ((rating value, how many), ...), by
+def _domain_rating(strategy: str, counts: tuple[int, ...], thresholds: Any) -> Rating | None:
+    """The domain's rating from how many of its standards were rated each way (in Rating order), by
     workflows.rules.aggregate. Remembered: a trust's 10,000 teams share a few hundred mixes of ratings between
     them, and each aggregation also writes its explanation, which the dashboard does not show."""
     from workflows.rules import aggregate
 
-    ratings = [Rating(value) for value, count in counts for _ in range(count)]
+    ratings = [rating for rating, count in zip(Rating, counts) for _ in range(int(count))]
     return aggregate(strategy, ratings, what="standards", thresholds=thresholds).value
 
 

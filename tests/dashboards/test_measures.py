@@ -253,3 +253,31 @@ def test_an_action_closed_inside_the_trend_counts_until_it_closed_and_one_closed
     assert trend.series[0][1][:5] == (0.0, 0.0, 1.0, 1.0, 0.0)
     then = board_for(h, as_of=date(2025, 2, 28)).figure("risk.overdue_actions")
     assert (then.count, list(then.team_ids)) == (1, h.ids(h.ward3))
+
+
+def test_self_assessed_domain_ratings_from_mixed_answers_follow_the_rules(history):
+    """Ward 1's October answers mixed within each domain: the heatmap gives what the aggregation rule gives."""
+    import sqlalchemy as sa
+
+    from accredit.assessments.models import SelfAssessment
+    from accredit.extensions import db
+    from workflows.rules import domain_ratings
+
+    h = history
+    latest = db.session.scalar(sa.select(SelfAssessment).where(SelfAssessment.team_id == h.ward1.id,
+                                                               SelfAssessment.submitted_at.is_not(None)))
+    o, g, ri, i = Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE
+    first = {Domain.SAFE: [o, o], Domain.EFFECTIVE: [o, ri], Domain.CARING: [i], Domain.RESPONSIVE: [i, i],
+             Domain.WELL_LED: [o, o, ri]}  # each domain's first standards; the rest Good
+    by_domain: dict[Domain, list[Rating]] = {d: [] for d in Domain}
+    for response in latest.responses:
+        domain = response.standard.domain
+        done = len(by_domain[domain])
+        response.rating = first[domain][done] if done < len(first[domain]) else g
+        by_domain[domain].append(response.rating)
+    db.session.flush()
+    expected = {d: r.value for d, r in domain_ratings("cqc_principles", by_domain).items()}
+    assert expected == {Domain.SAFE: o, Domain.EFFECTIVE: g, Domain.CARING: ri, Domain.RESPONSIVE: i,
+                        Domain.WELL_LED: g}
+    rows = {row.team.id: row for row in board_for(h).heatmap}
+    assert rows[h.ward1.id].self_assessed == expected
