@@ -256,6 +256,7 @@ def close_all_missed(assessments: Sequence[SelfAssessment], *, now: datetime) ->
     Side effects: status missed, closed_at, version bumped, audit `close_period` for each; the objects are
     expired so they reload as they now are.
     """
+    db.session.flush()  # the caller's pending changes first: the UPDATE below reads the stored state
     by_state: dict[AssessmentStatus, list[int]] = {}
     for assessment in assessments:
         by_state.setdefault(assessment.status, []).append(assessment.id)

@@ -121,6 +121,7 @@ def local_day(at: datetime | None) -> date | None:
 def load_facts(scope: TeamScope, as_of: date, *, periods_since: date, thresholds: Any) -> Facts:
     """Every fact the measures need for `as_of`, from `periods_since` on: the start of the first reporting period
     a measure will look at. Self-assessments of earlier periods, and actions closed before it, are never read."""
+    db.session.flush()  # _rows reads on the connection, which does not flush: every fact sees the same state
     ids = scope.team_ids().scalar_subquery()
     since = periods_since
     cutoff = day_end(as_of)

@@ -53,14 +53,9 @@ def stepup_review(now: datetime) -> int:
 
 
 def _positions(teams: list[Team], today: date, scheme) -> dict[int, queries.Position]:
-    """The teams' positions, each with its regulation: the teams without one (a team's first review) get it made,
-    and their positions read again with it."""
-    found = queries.positions(teams, today, scheme)
-    missing = [team for team in teams if found[team.id].regulation is None]
-    if missing:
-        services.ensure_regulations(missing)
-        found.update(queries.positions(missing, today, scheme))
-    return found
+    """The teams' positions, each with its regulation (a team's first review makes it, before its facts are read)."""
+    services.ensure_regulations(teams)
+    return queries.positions(teams, today, scheme)
 
 
 def _reminders(team: Team, found: queries.Position, today: date, scheme, audiences: Audiences) -> list[Note]:

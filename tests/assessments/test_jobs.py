@@ -179,3 +179,12 @@ def test_close_all_missed_leaves_one_another_run_closed_meanwhile(ward):
     audited = db.session.scalars(sa.select(AuditEvent.subject_id).where(AuditEvent.action == "close_period")).all()
     assert audited == [mine.id]
     assert (mine.status.value, mine.version, theirs.version) == ("missed", 2, 1)
+
+
+def test_close_missed_keeps_what_the_caller_changed_and_had_not_flushed(ward):
+    assessment, _ = services.ensure_assessment(ward.team, period_containing(date(2026, 1, 10)))
+    db.session.commit()
+    assessment.return_reason = "Kept"  # pending, not flushed
+    services.close_missed(assessment, now=NOW)
+    db.session.commit()
+    assert (assessment.status.value, assessment.return_reason) == ("missed", "Kept")
