@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -206,10 +206,9 @@ def store_scores(found: Iterable[queries.Position], *, today: date) -> None:
 def _recently_rejected(regulation: StepupRegulation, trigger: str, today: date, scheme: Any) -> bool:
     """Whether the same change from the same level was rejected within `stepup_repropose_after_days`, from the
     regulation's proposals (loaded with it: no query for a sweep's thousands of teams)."""
-    since = datetime.combine(today - timedelta(days=scheme.stepup_repropose_after_days), datetime.min.time(),
-                             tzinfo=utcnow().tzinfo)
+    since = today - timedelta(days=scheme.stepup_repropose_after_days)  # a London day, as `today` is
     return any(p.trigger == trigger and p.from_level is regulation.level and p.status is ProposalStatus.REJECTED
-               and p.decided_at >= since for p in regulation.proposals)
+               and facts.london_day(p.decided_at) >= since for p in regulation.proposals)
 
 
 def _decide(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> None:

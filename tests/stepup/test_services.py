@@ -218,3 +218,15 @@ def test_a_self_assessed_inadequate_counts_as_red(trust, factory):
     factory.self_assessment(trust.ward, date(2026, 5, 1), Rating.INADEQUATE, submitted_on=date(2026, 5, 10))
     proposal = services.review_team(trust.ward, today=TODAY, scheme=SCHEME)
     assert (proposal.trigger, proposal.score, proposal.reasons[0]["severity"]) == ("step_up", 30, "red")
+
+
+def test_a_rejection_just_after_midnight_in_summer_counts_from_its_london_day(trust, proposed):
+    """Rejected at 00:30 on 15 June, London time (23:30 on the 14th in UTC): not proposed again until 30 days
+    after 15 June have passed."""
+    services.reject_proposal(proposed, by=trust.quality_lead, note="Isolated incident; already reviewed")
+    regulation = proposed.regulation
+    regulation.reviewed_on, proposed.decided_at = None, datetime(2026, 6, 14, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    assert services.review_team(trust.ward, today=date(2026, 7, 15), scheme=SCHEME) is None  # 30 days on
+    again = services.review_team(trust.ward, today=date(2026, 7, 16), scheme=SCHEME)
+    assert (again.trigger, again.status) == ("step_up", ProposalStatus.PENDING)
