@@ -15,6 +15,11 @@ from workflows.assessment import AssessmentStatus
 from workflows.ratings import Rating
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def london_day(moment: datetime) -> date:
+    """The day it was in England at `moment` (an aware datetime): deadlines and periods are London days."""
+    return moment.astimezone(LONDON).date()
 #: What str.strip() takes off: every character for which str.isspace() holds (none lies above U+3000).
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
@@ -85,7 +90,7 @@ class SelfAssessment(db.Model):
 
     @property
     def submitted_on(self) -> date | None:
-        return self.submitted_at.astimezone(LONDON).date() if self.submitted_at else None
+        return london_day(self.submitted_at) if self.submitted_at else None
 
     @property
     def is_late(self) -> bool:

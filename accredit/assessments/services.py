@@ -10,9 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from accredit import audit
-from accredit.audit import AuditEvent
 from accredit.bulk import insert_new
-from accredit.assessments.models import AssessmentResponse, SelfAssessment
+from accredit.assessments.models import AssessmentResponse, SelfAssessment, london_day
 from accredit.extensions import db
 from accredit.frameworks.models import Standard
 from accredit.frameworks.services import current_version
@@ -114,9 +113,8 @@ def _open_batch(teams: Sequence[Team], period: Period, versions: dict[str, Any])
     )
     db.session.execute(sa.insert(AssessmentResponse.__table__).from_select(
         ["assessment_id", "standard_id", "position", "narrative", "version"], answers))
-    db.session.execute(sa.insert(AuditEvent.__table__), [
-        {"at": now, "action": "assessment.open", "subject_type": SelfAssessment.__tablename__, "subject_id": id_,
-         "to_state": AssessmentStatus.OPEN.value, "data": {"period": period.start.isoformat()}} for id_ in ids])
+    audit.record_many("assessment.open", SelfAssessment.__tablename__, ids, to_state=AssessmentStatus.OPEN,
+                      data={"period": period.start.isoformat()})
     return len(ids)
 
 
@@ -276,11 +274,8 @@ def _close_batch(ids: Sequence[int], fired: Any, now: datetime) -> int:
         sa.update(table).where(table.c.id.in_(ids), table.c.status == fired.from_state)
         .values(status=fired.to_state, closed_at=now, version=table.c.version + 1).returning(table.c.id)
     ).scalars())
-    if done:
-        db.session.execute(sa.insert(AuditEvent.__table__), [
-            {"at": utcnow(), "action": fired.trigger, "subject_type": SelfAssessment.__tablename__, "subject_id": id_,
-             "from_state": fired.from_state.value, "to_state": fired.to_state.value, "reason": MISSED_REASON,
-             "workflow_version": ASSESSMENT_WORKFLOW.version} for id_ in done])
+    audit.record_many(fired.trigger, SelfAssessment.__tablename__, done, from_state=fired.from_state,
+                      to_state=fired.to_state, reason=MISSED_REASON, workflow_version=ASSESSMENT_WORKFLOW.version)
     return len(done)
 
 
@@ -319,9 +314,7 @@ def copy_forward(assessment: SelfAssessment, *, by: Any) -> list[str]:
 
 
 def today_in_london(now: datetime | None = None) -> date:
-    from accredit.assessments.models import LONDON
-
-    return (now or utcnow()).astimezone(LONDON).date()
+    return london_day(now or utcnow())
 
 
 def split_conflicts(assessment: SelfAssessment, answers: Iterable[Answer]) -> tuple[list[Answer], list[AssessmentResponse]]:

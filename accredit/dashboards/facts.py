@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from accredit.accreditation.models import Application, EligibilityCheck
 from accredit.actions.models import Action
-from accredit.assessments.models import LONDON, AssessmentResponse, SelfAssessment
+from accredit.assessments.models import LONDON, AssessmentResponse, SelfAssessment, london_day
 from accredit.audit import AuditEvent
 from accredit.deadlines.models import DeadlinePause
 from accredit.extensions import db
@@ -115,7 +115,7 @@ def day_end(day: date) -> datetime:
 
 
 def local_day(at: datetime | None) -> date | None:
-    return at.astimezone(LONDON).date() if at is not None else None
+    return london_day(at) if at is not None else None
 
 
 def load_facts(scope: TeamScope, as_of: date, *, periods_since: date, thresholds: Any) -> Facts:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from accredit.actions.models import Action
-from accredit.assessments.models import LONDON, SelfAssessment
+from accredit.assessments.models import LONDON, SelfAssessment, london_day
 from accredit.assessments.queries import overall_ratings
 from accredit.extensions import db
 from accredit.stepup.models import RiskSignal, StepupRegulation
@@ -37,10 +37,6 @@ def chunked(items: Sequence[T]) -> Iterator[Sequence[T]]:
     """`items` in slices of `CHUNK`."""
     for start in range(0, len(items), CHUNK):
         yield items[start:start + CHUNK]
-
-
-def london_day(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
 
 
 def regulations(team_ids: Sequence[int]) -> dict[int, StepupRegulation]:

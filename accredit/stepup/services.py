@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from accredit import audit
+from accredit.assessments.models import london_day
 from accredit.bulk import insert_new
 from accredit.extensions import db
 from accredit.models_base import utcnow
@@ -208,7 +209,7 @@ def _recently_rejected(regulation: StepupRegulation, trigger: str, today: date, 
     regulation's proposals (loaded with it: no query for a sweep's thousands of teams)."""
     since = today - timedelta(days=scheme.stepup_repropose_after_days)  # a London day, as `today` is
     return any(p.trigger == trigger and p.from_level is regulation.level and p.status is ProposalStatus.REJECTED
-               and facts.london_day(p.decided_at) >= since for p in regulation.proposals)
+               and london_day(p.decided_at) >= since for p in regulation.proposals)
 
 
 def _decide(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> None:
