@@ -54,8 +54,7 @@ def stepup_review(now: datetime) -> int:
 
 def _positions(teams: list[Team], today: date, scheme) -> dict[int, queries.Position]:
     """The teams' positions, each with its regulation (a team's first review makes it, before its facts are read)."""
-    services.ensure_regulations(teams)
-    return queries.positions(teams, today, scheme)
+    return queries.positions(teams, today, scheme, regulations=services.ensure_regulations(teams))
 
 
 def _reminders(team: Team, found: queries.Position, today: date, scheme, audiences: Audiences) -> list[Note]:

@@ -2,7 +2,7 @@
 and levels as of any day (for dashboards)."""
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -85,19 +85,22 @@ def position(team: Team, today: date, scheme: Any) -> Position:
     return positions([team], today, scheme)[team.id]
 
 
-def positions(teams: Sequence[Team], today: date, scheme: Any) -> dict[int, Position]:
+def positions(teams: Sequence[Team], today: date, scheme: Any,
+              regulations: Mapping[int, StepupRegulation] | None = None) -> dict[int, Position]:
     """Each team's Step-up position as of `today`, by team id, exactly as `position` gives it: a fixed number
-    of queries for every `facts.CHUNK` teams, however many teams there are."""
+    of queries for every `facts.CHUNK` teams, however many teams there are. `regulations`: every one of the
+    teams' regulations (with their proposals), by team id, if the caller has just read them; else read here."""
     found: dict[int, Position] = {}
     for chunk in facts.chunked(list(teams)):
-        found.update(_positions(chunk, today, scheme))
+        found.update(_positions(chunk, today, scheme, regulations))
     return found
 
 
-def _positions(teams: Sequence[Team], today: date, scheme: Any) -> dict[int, Position]:
+def _positions(teams: Sequence[Team], today: date, scheme: Any,
+               known: Mapping[int, StepupRegulation] | None) -> dict[int, Position]:
     """One chunk's positions: the regulations first, as each team's cycle depends on its level."""
     ids = [team.id for team in teams]
-    regulations = facts.regulations(ids)
+    regulations = facts.regulations(ids) if known is None else {i: known[i] for i in ids if i in known}
     cycles = {}
     for team in teams:
         regulation = regulations.get(team.id)

@@ -22,7 +22,7 @@ from accredit.models_base import utcnow
 from accredit.org.models import Team
 from accredit.stepup import facts, queries
 from accredit.stepup.models import LevelChange, LevelProposal, RiskSignal, StepupRegulation
-from workflows.base import WorkflowError
+from workflows.base import Fired, WorkflowError
 from workflows.stepup import PROPOSAL_WORKFLOW, STEPUP_WORKFLOW, ProposalStatus, Severity, SignalKind
 from workflows.stepup_rules import Reason, guard_context, months_between
 
@@ -141,39 +141,46 @@ def review_teams(reviews: Sequence[tuple[Team, queries.Position]], *, today: dat
                  ) -> list[LevelProposal | None]:
     """`review_team` for each (team, its position with its regulation), flushed together: the sweep's month-end
     run raises thousands of proposals, and a flush for each (its id, for its audit row) cost more than the rest
-    of the review. Returns each team's raised proposal or None, in order. Same side effects."""
-    raised = [_review(team, found, today, scheme) for team, found in reviews]
-    db.session.flush()  # the proposals get their ids
-    for proposal in raised:
+    of the review (withdrawals too: each flushed alone split the chunk's inserts into hundreds of statements).
+    Returns each team's raised proposal or None, in order. Same side effects."""
+    reviewed = [_review(team, found, today, scheme) for team, found in reviews]
+    db.session.flush()  # withdrawals and new proposals together; the proposals get their ids
+    for withdrawn, proposal in reviewed:  # audited team by team: its withdrawal, then what replaces it
+        if withdrawn is not None:
+            _audit_decision(*withdrawn, by=None)
         if proposal is not None:
             audit.record("stepup.propose", proposal, to_state=proposal.status, reason=proposal.explanation,
                          workflow_version=PROPOSAL_WORKFLOW.version,
                          data={"team_id": proposal.team_id, "from": proposal.from_level.value,
                                "to": proposal.to_level.value, "score": proposal.score, "reasons": proposal.reasons})
     db.session.flush()
-    return raised
+    return [proposal for _, proposal in reviewed]
 
 
-def _review(team: Team, found: queries.Position, today: date, scheme: Any) -> LevelProposal | None:
-    """One team's review, unflushed: the score, a withdrawal, the proposal to raise (added, not yet audited)."""
+def _review(team: Team, found: queries.Position, today: date, scheme: Any
+            ) -> tuple[tuple[LevelProposal, Fired, str] | None, LevelProposal | None]:
+    """One team's review, unflushed: the score; a waiting proposal withdrawn (with how, for its audit row); the
+    proposal to raise (added, not yet audited)."""
     regulation = found.regulation
     if (regulation.score, regulation.reviewed_on) != (found.risk.value, today):  # else stored already (store_scores)
         regulation.score, regulation.reviewed_on = found.risk.value, today
     proposed, pending = found.proposal.value, found.pending
     wanted = proposed is not None and not proposed.blocked
+    withdrawn = None
     if pending is not None:
         if wanted and pending.trigger == proposed.trigger:
-            return None
-        _decide(pending, "withdraw", by=None, note=f"The engine no longer proposes it: {found.proposal.explanation}")
+            return None, None
+        note = f"The engine no longer proposes it: {found.proposal.explanation}"
+        withdrawn = pending, _decided(pending, "withdraw", by=None, note=note), note
     if not wanted or _recently_rejected(regulation, proposed.trigger, today, scheme):
-        return None
+        return withdrawn, None
     proposal = LevelProposal(
         regulation=regulation, team_id=team.id, trigger=proposed.trigger, from_level=regulation.level,
         to_level=proposed.to_level, status=ProposalStatus.PENDING, score=found.risk.value,
         explanation=found.proposal.explanation, reasons=reasons_as_data(found.reasons), scheme_version=scheme.version,
     )
     db.session.add(proposal)
-    return proposal
+    return withdrawn, proposal
 
 
 def store_scores(found: Iterable[queries.Position], *, today: date) -> None:
@@ -213,11 +220,22 @@ def _recently_rejected(regulation: StepupRegulation, trigger: str, today: date, 
 
 
 def _decide(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> None:
+    """Fire `trigger` on the proposal with its decision (who, when, the note), flush, and audit it."""
+    fired = _decided(proposal, trigger, by=by, note=note)
+    db.session.flush()
+    _audit_decision(proposal, fired, note, by=by)
+
+
+def _decided(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> Fired:
+    """The decision made on the object, unflushed and unaudited (_decide, or a sweep's one flush, finishes it)."""
     with db.session.no_autoflush:  # state and decision reach the database together (check constraints)
         fired = PROPOSAL_WORKFLOW.fire(proposal, trigger, reason=note)
         proposal.decided_at, proposal.decided_by_id, proposal.decision_note = utcnow(), getattr(by, "id", None), note
-    db.session.flush()
-    audit.record(f"stepup.{trigger}", proposal, by=by, from_state=fired.from_state, to_state=fired.to_state,
+    return fired
+
+
+def _audit_decision(proposal: LevelProposal, fired: Fired, note: str | None, *, by: Any) -> None:
+    audit.record(f"stepup.{fired.trigger}", proposal, by=by, from_state=fired.from_state, to_state=fired.to_state,
                  reason=note, workflow_version=PROPOSAL_WORKFLOW.version,
                  data={"team_id": proposal.team_id, "from": proposal.from_level.value, "to": proposal.to_level.value,
                        "score": proposal.score, "explanation": proposal.explanation, "reasons": proposal.reasons})

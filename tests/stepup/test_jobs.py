@@ -82,3 +82,28 @@ def test_proposals_raised_for_several_teams_in_one_run_are_each_audited_once(tru
     audited = db.session.execute(sa.select(AuditEvent.subject_id, AuditEvent.data["team_id"].as_integer())
                                  .where(AuditEvent.action == "stepup.propose").order_by(AuditEvent.subject_id)).all()
     assert [tuple(row) for row in audited] == [(p.id, p.team_id) for p in proposals]
+
+
+def test_withdrawals_and_new_proposals_of_one_run_are_written_and_audited_team_by_team(trust, factory):
+    """The sweep flushes withdrawals with the new proposals, then audits each team's in team order."""
+    from accredit.audit import AuditEvent
+
+    for team in (trust.sister_ward, trust.surgical_ward):
+        factory.signal(team, Severity.RED, date(2026, 6, 1))
+    db.session.commit()
+    run("2026-06-20T07:00")
+    factory.signal(trust.ward, Severity.RED, date(2026, 12, 1))
+    db.session.commit()
+    first = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    run("2026-12-02T07:00")  # the June signals have left the window; the ward's is new
+    proposals = db.session.scalars(sa.select(LevelProposal).order_by(LevelProposal.id)).all()
+    assert [(p.team_id, p.status.value) for p in proposals] == [
+        (trust.sister_ward.id, "withdrawn"), (trust.surgical_ward.id, "withdrawn"), (trust.ward.id, "pending")]
+    assert all(p.decision_note.startswith("The engine no longer proposes it: Stay at Standard") for p in proposals[:2])
+    audited = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.from_state, AuditEvent.to_state)
+        .where(AuditEvent.id > first, AuditEvent.action.startswith("stepup.")).order_by(AuditEvent.id)).all()
+    assert [tuple(row) for row in audited] == [  # the teams in id order: the ward first
+        ("stepup.propose", proposals[2].id, None, "pending"),
+        ("stepup.withdraw", proposals[0].id, "pending", "withdrawn"),
+        ("stepup.withdraw", proposals[1].id, "pending", "withdrawn")]
