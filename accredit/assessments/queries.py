@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -12,7 +13,7 @@ from accredit.assessments.models import AssessmentResponse, SelfAssessment
 from accredit.extensions import db
 from accredit.frameworks.models import FrameworkVersion, Standard
 from workflows.ratings import Domain, Rating
-from workflows.rules import RuleResult, domain_ratings, overall_rating
+from workflows.rules import RuleResult, SafThresholds, domain_ratings, overall_rating
 from workflows.scheme import Scheme
 
 
@@ -82,14 +83,27 @@ def overall_ratings(assessment_ids: Collection[int], scheme: Scheme) -> dict[int
         .group_by(SelfAssessment.id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating)
     )
     strategies: dict[int, str] = {}
-    grouped: dict[int, dict[Domain, list[Rating]]] = {}
-    for row in rows:  # as ratings_by_domain: the rated answers by their standard's domain
-        strategies[row.id] = row.aggregation
-        ratings = grouped.setdefault(row.id, defaultdict(list))
-        if row.rating is not None:
-            ratings[row.domain].extend([row.rating] * row.answers)
-    return {assessment_id: overall_rating(strategy, grouped[assessment_id], scheme.saf_thresholds).value
+    counts: dict[int, list[tuple[Domain, Rating, int]]] = {}
+    for assessment_id, strategy, domain, rating, answers in rows:
+        strategies[assessment_id] = strategy
+        found = counts.setdefault(assessment_id, [])
+        if rating is not None:
+            found.append((domain, rating, answers))
+    return {assessment_id: _overall_from_counts(strategy, frozenset(counts[assessment_id]),
+                                                scheme.saf_thresholds)
             for assessment_id, strategy in strategies.items()}
+
+
+@lru_cache(maxsize=4096)
+def _overall_from_counts(strategy: str, counts: frozenset[tuple[Domain, Rating, int]], thresholds: SafThresholds
+                         ) -> Rating | None:
+    """overall_rating's value from (domain, rating, answers) counts, as ratings_by_domain would list them: the
+    value depends on how many of each rating a domain has, not their order, so assessments with the same mix
+    (most of a trust's, month after month) are rated once."""
+    by_domain: dict[Domain, list[Rating]] = defaultdict(list)
+    for domain, rating, answers in counts:
+        by_domain[domain].extend([rating] * answers)
+    return overall_rating(strategy, by_domain, thresholds).value
 
 
 def progress_by_domain(assessment: SelfAssessment) -> dict[Domain, tuple[int, int]]:
