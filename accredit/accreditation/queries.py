@@ -46,8 +46,9 @@ def live_application(team_id: int) -> Application | None:
 
 
 def latest_application(team_id: int) -> Application | None:
-    """The team's newest application in any state (a live one first), or None."""
-    return live_application(team_id) or db.session.scalar(
+    """The team's newest application in any state (a live one first), or None; one query."""
+    return db.session.scalar(
         sa.select(Application).where(Application.team_id == team_id)
-        .order_by(Application.invited_at.desc(), Application.id.desc()).limit(1)
+        .order_by(sa.case((Application.status.in_(LIVE_STATES), 0), else_=1),
+                  Application.invited_at.desc(), Application.id.desc()).limit(1)
     )

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from accredit.assessments.models import AssessmentResponse, SelfAssessment
 from accredit.extensions import db
@@ -17,13 +17,16 @@ from workflows.rules import RuleResult, SafThresholds, domain_ratings, overall_r
 from workflows.scheme import Scheme
 
 
-def with_answers() -> list:
-    """Loader options that fetch responses, standards and evidence in a fixed number of queries."""
-    return [
-        selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.standard),
+def with_answers(*, editors: bool = True) -> list:
+    """Loader options that fetch responses with their standards (joined: one each), evidence and, with
+    `editors`, who last saved each, in a fixed number of queries."""
+    options = [
+        selectinload(SelfAssessment.responses).joinedload(AssessmentResponse.standard),
         selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.evidence),
-        selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.updated_by),
     ]
+    if editors:
+        options.append(selectinload(SelfAssessment.responses).selectinload(AssessmentResponse.updated_by))
+    return options
 
 
 def load_assessment(assessment_id: int) -> SelfAssessment | None:
@@ -54,10 +57,28 @@ def ratings_by_domain(assessment: SelfAssessment) -> dict[Domain, list[Rating]]:
     return grouped
 
 
-def domain_results(assessment: SelfAssessment, scheme: Scheme) -> dict[Domain, RuleResult]:
-    """Each domain's rating computed by the framework's aggregation strategy, with its explanation."""
+def stored_ratings_by_domain(assessment_id: int) -> dict[Domain, list[Rating]]:
+    """What ratings_by_domain gives, read as (domain, rating) rows in answer order in one query, without loading
+    the answers, their standards, evidence and editors: for pages that show only the computed ratings."""
+    grouped: dict[Domain, list[Rating]] = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(Standard.domain, AssessmentResponse.rating)
+        .join(Standard, Standard.id == AssessmentResponse.standard_id)
+        .where(AssessmentResponse.assessment_id == assessment_id, AssessmentResponse.rating.is_not(None))
+        .order_by(AssessmentResponse.position, AssessmentResponse.id)
+    )
+    for domain, rating in rows:
+        grouped[domain].append(rating)
+    return grouped
+
+
+def domain_results(assessment: SelfAssessment, scheme: Scheme,
+                   ratings: dict[Domain, list[Rating]] | None = None) -> dict[Domain, RuleResult]:
+    """Each domain's rating computed by the framework's aggregation strategy, with its explanation; from
+    `ratings` (as stored_ratings_by_domain gives them) if given, else from the loaded answers."""
     strategy = assessment.framework_version.aggregation
-    return domain_ratings(strategy, ratings_by_domain(assessment), scheme.saf_thresholds)
+    return domain_ratings(strategy, ratings_by_domain(assessment) if ratings is None else ratings,
+                          scheme.saf_thresholds)
 
 
 def overall_result(assessment: SelfAssessment, scheme: Scheme) -> RuleResult:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from accredit.accreditation.queries import latest_application
 from accredit.accreditation.services import current_eligibility
 from accredit.audit import AuditEvent
 from accredit.core.views import render_diagram
 from accredit.extensions import db
-from accredit.org.models import Team
+from accredit.org.models import Service, Team
 from accredit.org.queries import teams_query
 from accredit.permissions import authorise, require
 from accredit.visits.queries import self_vs_visit
@@ -31,11 +32,12 @@ def teams():
 @bp.route("/teams/<int:team_id>")
 @login_required
 def team(team_id: int):
-    team = db.session.get(Team, team_id)
+    # The page shows the service and division, and the scope check reads them: one query with the team.
+    team = db.session.get(Team, team_id, options=[joinedload(Team.service).joinedload(Service.division)])
     authorise("team.view", team, view_action="team.view")
     history = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.subject_type == "teams", AuditEvent.subject_id == team.id)
-        .order_by(AuditEvent.id.desc()).limit(20)
+        .order_by(AuditEvent.id.desc()).limit(20).options(selectinload(AuditEvent.actor))
     ).all()
     diagram = render_diagram(TEAM_WORKFLOW, team.status)
     return render_template("org/team.html", team=team, history=history, diagram=diagram,

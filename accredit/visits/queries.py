@@ -120,35 +120,39 @@ def reviewer_candidates(visit: Visit) -> list[Candidate]:
 
 
 def latest_self_assessment(team_id: int) -> Any:
-    """The team's latest submitted or accepted self-assessment, answers loaded; None if there is none."""
+    """The team's latest submitted or accepted self-assessment with its framework version (not its answers:
+    self_assessed_by_domain reads only their ratings); None if there is none."""
     from accredit.assessments.models import SelfAssessment
-    from accredit.assessments.queries import with_answers
     from workflows.assessment import AssessmentStatus
 
     return db.session.scalar(
         sa.select(SelfAssessment)
         .where(SelfAssessment.team_id == team_id,
                SelfAssessment.status.in_([AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED]))
-        .order_by(SelfAssessment.period_start.desc()).limit(1).options(*with_answers())
+        .order_by(SelfAssessment.period_start.desc()).limit(1)
+        .options(joinedload(SelfAssessment.framework_version))
     )
 
 
 def self_assessed_by_domain(assessment: Any) -> dict[Domain, Rating | None]:
-    """The domain ratings computed from a self-assessment (all None when there is none)."""
+    """The domain ratings computed from a self-assessment (all None when there is none), from its stored
+    ratings in one query."""
     if assessment is None:
         return {d: None for d in Domain}
-    from accredit.assessments.queries import domain_results
+    from accredit.assessments.queries import domain_results, stored_ratings_by_domain
     from accredit.schemes.services import current_scheme
 
-    return {d: r.value for d, r in domain_results(assessment, current_scheme()).items()}
+    ratings = stored_ratings_by_domain(assessment.id)
+    return {d: r.value for d, r in domain_results(assessment, current_scheme(), ratings).items()}
 
 
 def latest_published_visit(team_id: int) -> Visit | None:
-    return db.session.scalar(
+    """The team's latest published visit of any kind with its domain ratings (joined: one query), or None."""
+    return db.session.scalars(
         sa.select(Visit).where(Visit.team_id == team_id, Visit.status == VisitStatus.PUBLISHED)
         .order_by(Visit.visit_date.desc(), Visit.published_at.desc(), Visit.id.desc()).limit(1)
-        .options(selectinload(Visit.ratings))
-    )
+        .options(joinedload(Visit.ratings))
+    ).unique().first()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 decision (recomputable, immutable), the improvement plan or the award, and appeals."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 
 from accredit.accreditation import appeals, panels, portfolio, prepanel
 from accredit.accreditation.common import ApplicationError, ConflictRefused
-from accredit.accreditation.models import PanelDecision, PanelMember, PanelStage, Verdict
+from accredit.accreditation.models import Application, PanelDecision, PanelMember, PanelStage, Verdict
+from accredit.accreditation.queries import latest_application
 from accredit.actions.models import Action, ActionSource
 from accredit.audit import AuditEvent
 from accredit.extensions import db
@@ -32,6 +33,26 @@ def _notified(kind: str) -> list[tuple[str, str]]:
 def _actions(prefix: str) -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like(f"{prefix}%"))
                                    .order_by(AuditEvent.id)))
+
+
+def test_latest_application_is_the_live_one_else_the_newest(trust, app_walk):
+    assert latest_application(trust.ward.id) is None
+    live = app_walk.invited()
+
+    def closed(year: int) -> Application:
+        application = Application(team_id=trust.ward.id, status=S.CLOSED, eligibility_id=live.eligibility_id,
+                                  invited_at=datetime(year, 1, 5, tzinfo=UTC), invitation_expires_on=date(year, 4, 5),
+                                  scheme_version="1", closed_at=datetime(year, 4, 6, tzinfo=UTC), close_reason="Lapsed")
+        db.session.add(application)
+        return application
+
+    older, newer = closed(2023), closed(2024)
+    live.invited_at = datetime(2022, 1, 5, tzinfo=UTC)  # older than both: live comes first all the same
+    db.session.flush()
+    assert latest_application(trust.ward.id) is live
+    live.status = S.CLOSED
+    db.session.flush()
+    assert latest_application(trust.ward.id) is newer
 
 
 def test_invitation_notifies_the_team_lead_once(trust, app_walk):

@@ -376,3 +376,16 @@ def test_domain_and_overall_results_use_saf_scoring(ward, factory):
     overall = queries.overall_result(assessment, current_scheme())
     assert (overall.value, overall.explanation) == (
         G, "Good: 95 of 136 points across 34 statements is 70% (63–87%)")
+
+
+@pytest.mark.parametrize("framework_key", ["cqc-kloe-2017", "cqc-saf-2023"])
+def test_stored_ratings_give_what_the_loaded_answers_give(ward, factory, framework_key):
+    team = factory.team(framework_key=framework_key)
+    assessment, _ = services.ensure_assessment(team, coming_period())
+    cycle = [O, None, G, RI, I, G, O]
+    services.save_answers(assessment, answers({r.standard.code: cycle[n % len(cycle)]
+                                               for n, r in enumerate(assessment.responses)}), by=ward.lead)
+    stored = queries.stored_ratings_by_domain(assessment.id)
+    assert stored == queries.ratings_by_domain(assessment)
+    assert queries.domain_results(assessment, current_scheme(), stored) == queries.domain_results(
+        assessment, current_scheme())
