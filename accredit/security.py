@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from accredit.extensions import db, login_manager
@@ -34,7 +35,8 @@ def _load_user(session_id: str) -> Any:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # Nearly every page asks can(), which reads the user's roles: loaded with the user, in one query.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

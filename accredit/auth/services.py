@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from accredit import audit
 from accredit.auth.models import ApiToken, RoleAssignment, SignInAttempt, User
@@ -203,7 +204,11 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 def token_for(raw: str) -> ApiToken | None:
     """The live token for a raw bearer value: not expired, not revoked, user active and not re-versioned."""
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    # The token's user and roles come with it (every API request asks can()): one query, not three.
+    token = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(raw))
+        .options(joinedload(ApiToken.user).joinedload(User.roles))
+    ).unique().one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     if not token.user.active or token.user.session_version != token.session_version:
