@@ -6,6 +6,7 @@ for the request, so `can()` and every permission predicate work exactly as they 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from flask import g, request
@@ -56,12 +57,13 @@ def require(action: str, obj: Any = None) -> None:
         raise ApiError(403, "You do not have permission to do this", details={"action": action})
 
 
-def get_or_404_in_scope(model: type[T], id_: int, view_action: str, action: str | None = None) -> T:
-    """Load `model` row `id_` if the caller may see it (`view_action`); else ApiError 404, the same body for
-    a missing row as for one outside the caller's scope. With `action`, a visible row the caller may not
-    `action` answers 403. The 404 names the model by its `api_label` class attribute, if any.
+def get_or_404_in_scope(model: type[T], id_: int, view_action: str, action: str | None = None, *,
+                        options: Sequence[Any] = ()) -> T:
+    """Load `model` row `id_` (with loader `options`) if the caller may see it (`view_action`); else ApiError
+    404, the same body for a missing row as for one outside the caller's scope. With `action`, a visible row
+    the caller may not `action` answers 403. The 404 names the model by its `api_label` class attribute, if any.
     """
-    obj = db.session.get(model, id_)
+    obj = db.session.get(model, id_, options=options)
     if obj is None or not can(current_user, view_action, obj):
         # One message for both cases, without the id, so that the two bodies are identical.
         raise ApiError(404, f"There is no {_label(model)} with that id that you can see")

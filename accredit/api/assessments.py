@@ -6,6 +6,7 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from accredit.api.access import get_or_404_in_scope, require
@@ -18,6 +19,7 @@ from accredit.assessments import queries, services
 from accredit.assessments.models import SelfAssessment
 from accredit.assessments.permissions import TRIGGER_ACTIONS, triggers_for
 from accredit.extensions import db
+from accredit.frameworks.models import FrameworkVersion
 from accredit.org.models import Team
 from accredit.schemes.services import current_scheme
 from workflows.assessment import ASSESSMENT_WORKFLOW, AssessmentStatus
@@ -119,8 +121,12 @@ def list_for_team(args: dict[str, Any], team_id: int) -> dict[str, Any]:
 
 
 def _load(assessment_id: int, action: str | None = None) -> SelfAssessment:
-    assessment = get_or_404_in_scope(SelfAssessment, assessment_id, "assessment.view", action)
-    return queries.load_assessment(assessment.id)
+    """The assessment with everything AssessmentSchema dumps, loaded with the row (404/403 as in scope)."""
+    return get_or_404_in_scope(SelfAssessment, assessment_id, "assessment.view", action, options=[
+        *queries.with_answers(editors=False),  # the body names no editor
+        joinedload(SelfAssessment.team),
+        joinedload(SelfAssessment.framework_version).joinedload(FrameworkVersion.framework),
+    ])
 
 
 @blp.route("/self-assessments/<id:assessment_id>")
@@ -158,13 +164,27 @@ def save_responses(body: dict[str, Any], assessment_id: int) -> SelfAssessment:
     answers = [services.Answer(a["standard"], a["rating"], a["narrative"].strip(), a["evidence"]) for a in body["responses"]]
     try:
         services.save_answers(assessment, answers, by=current_user)
-        db.session.commit()
+        _commit_keeping_state()
     except services.AssessmentError as refused:
         db.session.rollback()
         raise ApiError(422, refused.reason, details={"standard": refused.field}) from None
     except StaleDataError:
         raise _changed_meanwhile(assessment) from None
-    return queries.load_assessment(assessment.id)
+    return assessment
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring the session's objects, so that the answer is dumped from them, not read again.
+
+    They are what was just written: the version check passed (another write meanwhile would have raised
+    StaleDataError at the flush), the flush set the new versions, and the service set every changed column.
+    """
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 FIRE = {

@@ -193,7 +193,9 @@ def _apply(response: AssessmentResponse, answer: Answer, by: Any) -> None:
     response.rating, response.narrative = answer.rating, answer.narrative
     if answer.evidence_ids is not None:
         ids = list(answer.evidence_ids)
-        response.evidence = list(db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(ids)))) if ids else []
+        # In the relationship's order, as a fresh load would give them (the API answers from this list).
+        response.evidence = list(db.session.scalars(
+            sa.select(Evidence).where(Evidence.id.in_(ids)).order_by(Evidence.title))) if ids else []
     response.updated_at, response.updated_by_id = utcnow(), getattr(by, "id", None)
 
 

@@ -151,6 +151,24 @@ def test_put_saves_answers_and_bumps_the_version(as_user, ward, assessment):
             if r["version"] > 1] == [("S1", "good", "Weekly audits", [evidence.id]), ("E2", None, "Half way", [])]
 
 
+def test_put_answers_with_the_assessment_as_a_fresh_read_gives_it(as_user, ward, assessment):
+    # The evidence is added in an order its titles do not sort in: the answer lists it as a read does, by title.
+    zebra, alpha = add_evidence(ward.team, ward.member, "Zebra audit"), add_evidence(ward.team, ward.member, "Alpha audit")
+    api, ids = as_user(ward.member), (assessment.id, alpha.id, zebra.id)
+    body = {"version": assessment.version, "responses": [
+        {"standard": "S1", "rating": "good", "narrative": "Weekly audits", "evidence": [zebra.id, alpha.id]},
+        {"standard": "E2", "rating": "outstanding", "narrative": "Half way"}]}
+    saved = api.put(f"/self-assessments/{ids[0]}/responses", body)
+    db.session.remove()  # the read starts afresh, as another request would
+    read = api.get(f"/self-assessments/{ids[0]}")
+    assert (saved.status_code, read.status_code) == (200, 200)
+    assert saved.get_json() == read.get_json()
+    assert saved.get_json()["responses"][0]["evidence"] == [ids[1], ids[2]]
+    again = api.put(f"/self-assessments/{ids[0]}/responses", {"version": saved.get_json()["version"], "responses": [
+        {"standard": "S1", "rating": "outstanding", "narrative": "Weekly audits, all passed"}]})
+    assert again.status_code == 200
+
+
 def test_put_with_a_stale_version_answers_409_and_changes_nothing(as_user, ward, assessment):
     api = as_user(ward.member)
     read = api.get(f"/self-assessments/{assessment.id}").get_json()
