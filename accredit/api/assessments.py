@@ -122,11 +122,13 @@ def list_for_team(args: dict[str, Any], team_id: int) -> dict[str, Any]:
 
 def _load(assessment_id: int, action: str | None = None) -> SelfAssessment:
     """The assessment with everything AssessmentSchema dumps, loaded with the row (404/403 as in scope)."""
-    return get_or_404_in_scope(SelfAssessment, assessment_id, "assessment.view", action, options=[
+    assessment = get_or_404_in_scope(SelfAssessment, assessment_id, "assessment.view", action, options=[
         *queries.with_answers(editors=False),  # the body names no editor
         joinedload(SelfAssessment.team),
         joinedload(SelfAssessment.framework_version).joinedload(FrameworkVersion.framework),
     ])
+    queries.load_evidence(assessment.responses)
+    return assessment
 
 
 @blp.route("/self-assessments/<id:assessment_id>")
