@@ -59,11 +59,13 @@ def remind_lapsing_invitations(now: datetime) -> int:
     days = current_scheme().invitation_reminder_days
     invited = _invited()
     windows = _windows(invited, today)
-    audiences, written = Audiences(), 0
+    owed = []
     for application in invited:
         expires = effective_due(application.invitation_expires_on, windows.get(application.team_id, []), today)
-        if _paused(windows, application.team_id, today) or not (expires - timedelta(days=days) <= today <= expires):
-            continue
+        if not _paused(windows, application.team_id, today) and expires - timedelta(days=days) <= today <= expires:
+            owed.append((application, expires))
+    audiences, written = Audiences(application.team for application, _ in owed), 0
+    for application, expires in owed:
         written += notices.send(application, "lapsing", notices.team_leads(application, audiences),
                                 detail=expires.isoformat(), context={"expires_on": expires}, at=now)
     return written

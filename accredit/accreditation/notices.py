@@ -43,8 +43,8 @@ def send(application: Any, event: str, people: Iterable[Any], *, detail: str | N
 
 
 def team_leads(application: Any, audiences: Audiences | None = None) -> list[Any]:
-    return (audiences or Audiences()).people(application.team, "team_lead")
+    return (audiences or Audiences([application.team])).people(application.team, "team_lead")
 
 
 def team(application: Any, audiences: Audiences | None = None) -> list[Any]:
-    return (audiences or Audiences()).people(application.team, "team")
+    return (audiences or Audiences([application.team])).people(application.team, "team")

@@ -37,14 +37,13 @@ def send_award_expiry_reminders(now: datetime) -> int:
     days = current_scheme().award_expiry_reminder_days
     if not days:
         return 0
-    audiences: Audiences | None = None
-    written = 0
-    for award in queries.expiring_within(today, max(days)):
+    expiring = list(queries.expiring_within(today, max(days)))
+    audiences, written = Audiences(award.team for award in expiring), 0
+    for award in expiring:
         days_left = (award.valid_until - today).days
         stage = owed_stage(days_left, days)
         if stage is None:
             continue
-        audiences = audiences or Audiences()
         for audience in ("team_lead", _quality_lead_audience(audiences, award.team)):
             written += services.notify_award(
                 award, audience, kind="award.expiring", stage=f"expiring:{stage}", template="awards/emails/expiring",

@@ -142,7 +142,7 @@ def reinstate_award(award: Award, *, reason: str, by: Any, today: date, version:
 def notify_award(award: Award, audience: str, *, kind: str, stage: str, subject: str, template: str,
           context: dict | None = None, audiences: Audiences | None = None, at: Any = None) -> int:
     """Notify each person in `audience` for the award's team once (key `award:<id>:<stage>:<user id>`)."""
-    people = (audiences or Audiences()).people(award.team, audience)
+    people = (audiences or Audiences([award.team])).people(award.team, audience)
     link = path_for("awards.show", award_id=award.id)
     written = 0
     for user in people:
@@ -193,7 +193,7 @@ def _support_owner(award: Award, by: Any) -> Any:
     """Who owns the support plan's actions: the team lead, else a quality lead covering the team, else `by`."""
     from accredit.actions.services import may_own
 
-    audiences = Audiences()
+    audiences = Audiences([award.team])
     for audience in ("team_lead", "division_quality_lead", "trust_quality_lead"):
         people = audiences.people(award.team, audience)
         if people:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from accredit.auth import services as accounts
+from accredit.extensions import db
 from accredit.notifications.audiences import Audiences
 from accredit.roles import Role
 from tests.notifications.fixtures import ward  # noqa: F401
@@ -35,6 +37,32 @@ def grants(ward, factory):
 def test_audience_people_are_the_active_holders_for_the_team(grants, team, audience, emails):
     people = Audiences().people(getattr(grants, team), audience)
     assert [u.email.split("@")[0] for u in people] == emails
+    # Read for that team alone (the grants that reach it), the answer is the same.
+    alone = Audiences([getattr(grants, team)]).people(getattr(grants, team), audience)
+    assert [u.email.split("@")[0] for u in alone] == emails
+
+
+def test_audiences_read_nothing_until_asked_and_then_once(grants):
+    teams = [grants.team, grants.other_team]
+    assert [t.service.division_id for t in teams]  # loaded before counting
+    statements = []
+    watch = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        audiences = Audiences(teams)
+        assert statements == []
+        audiences.people(grants.team, "team")
+        audiences.people(grants.other_team, "team_lead")
+        audiences.people(grants.team, "division_quality_lead")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", watch)
+    assert len(statements) == 1
+
+
+def test_audiences_read_for_some_teams_refuse_another(grants):
+    audiences = Audiences([grants.team])
+    with pytest.raises(ValueError, match="these audiences were read for other teams than"):
+        audiences.people(grants.other_team, "team")
 
 
 def test_audience_unknown_is_refused(grants):

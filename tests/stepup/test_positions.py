@@ -218,12 +218,14 @@ def test_the_sweep_sends_as_many_statements_for_three_times_the_teams(app, facto
     import_shipped_frameworks()
     service = factory.service()
     _add_teams(factory, service, 4, regulated=True)
-    small = _sweep("2026-06-15T07:00")
+    # Step 2 of every team's cycle is due on 30 June: from the 16th its reminder is owed (to nobody: no team
+    # lead), so both sweeps ask who the team leads are.
+    small = _sweep("2026-06-16T07:00")
     _add_teams(factory, service, 8, regulated=True)
-    large = _sweep("2026-06-16T07:00")  # all twelve are reviewed: none was yet that day
+    large = _sweep("2026-06-17T07:00")  # all twelve are reviewed: none was yet that day
 
     assert (small[0], large[0]) == (0, 0)
-    assert db.session.scalar(sa.select(sa.func.count()).where(StepupRegulation.reviewed_on == date(2026, 6, 16))) == 12
+    assert db.session.scalar(sa.select(sa.func.count()).where(StepupRegulation.reviewed_on == date(2026, 6, 17))) == 12
     assert large[1].kinds == small[1].kinds
     assert large[1].kinds["UPDATE"] == 1  # every score in one statement
 
