@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from accredit import audit
 from accredit.bulk import insert_new
@@ -92,7 +92,8 @@ def notify_many(notes: Iterable[Note], *, at: datetime) -> int:
 def _write_chunk(notes: list[Note], at: datetime) -> list[int]:
     """Render and insert the notes whose person is active and whose key is free; the ids of the rows written."""
     taken = taken_keys([n.key for n in notes if n.user.active])
-    rows = [_row(n, at) for n in notes if n.user.active and n.key not in taken]
+    shared = _template_globals()
+    rows = [_row(n, at, shared) for n in notes if n.user.active and n.key not in taken]
     if not rows:
         return []
     # taken_keys' query has just flushed the session, so every recipient is in the database.
@@ -100,15 +101,28 @@ def _write_chunk(notes: list[Note], at: datetime) -> list[int]:
     return insert_new(table, rows, unique=["dedupe_key"], returning=table.c.id)
 
 
-def _row(note: Note, at: datetime) -> dict[str, Any]:
+def _template_globals() -> dict[str, Any]:
+    """What Flask's render_template adds to every template's context (its context processors' values), asked
+    once for a batch of emails instead of once for each body: a month-end sweep renders 60,000."""
+    shared: dict[str, Any] = {}
+    current_app.update_template_context(shared)
+    return shared
+
+
+def _render(template: str, shared: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """`template` rendered as render_template would, the note's own values winning over the shared ones."""
+    return current_app.jinja_env.get_template(template).render({**shared, **values})
+
+
+def _row(note: Note, at: datetime, shared: Mapping[str, Any]) -> dict[str, Any]:
     """What a notification row is: the columns written for `note`, its bodies rendered now."""
     user = note.user
     values = {**(note.context or {}), "recipient": user, "link_url": absolute_url(note.link)}
     digest_reader = note.in_app and user.notification_mode is NotificationMode.DIGEST
     return {
         "recipient_id": user.id, "kind": note.kind, "dedupe_key": note.key, "subject": note.subject[:255],
-        "link": note.link, "body_text": render_template(f"{note.template}.txt", **values).strip() + "\n",
-        "body_html": render_template(f"{note.template}.html", **values), "in_app": note.in_app,
+        "link": note.link, "body_text": _render(f"{note.template}.txt", shared, values).strip() + "\n",
+        "body_html": _render(f"{note.template}.html", shared, values), "in_app": note.in_app,
         "created_at": at, "email_state": EmailState.SKIPPED if digest_reader else EmailState.PENDING,
         "attempts": 0,
     }

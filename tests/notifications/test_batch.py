@@ -38,13 +38,13 @@ def rows() -> list[tuple[str, str, EmailState, datetime]]:
 def renders(monkeypatch) -> list[str]:
     """The templates rendered from now on, in order."""
     seen: list[str] = []
-    real = services.render_template
+    real = services._render
 
-    def spy(name, **context):
+    def spy(name, shared, values):
         seen.append(name)
-        return real(name, **context)
+        return real(name, shared, values)
 
-    monkeypatch.setattr(services, "render_template", spy)
+    monkeypatch.setattr(services, "_render", spy)
     return seen
 
 
