@@ -6,7 +6,7 @@ Every function flushes and never commits; every change leaves an audit row with 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -115,8 +115,13 @@ def record_signal(team: Team, *, kind: SignalKind, severity: Severity, occurred_
 
 
 def reasons_as_data(reasons: list[Reason]) -> list[dict[str, Any]]:
-    """Reasons as JSON-ready dicts: what a proposal stores and the API shows."""
-    return [{**asdict(r), "severity": r.severity.value, "on": r.on.isoformat()} for r in reasons]
+    """Reasons as JSON-ready dicts: what a proposal stores and the API shows. A shallow copy of the fields (each
+    a plain value): asdict's deep copy cost more than the rest of a month-end review's proposals."""
+    return [{**{name: getattr(r, name) for name in _REASON_FIELDS}, "severity": r.severity.value,
+             "on": r.on.isoformat()} for r in reasons]
+
+
+_REASON_FIELDS = tuple(f.name for f in fields(Reason))
 
 
 def review_team(team: Team, *, today: date, scheme: Any, found: queries.Position | None = None
