@@ -20,6 +20,15 @@ LONDON = ZoneInfo("Europe/London")
 def london_day(moment: datetime) -> date:
     """The day it was in England at `moment` (an aware datetime): deadlines and periods are London days."""
     return moment.astimezone(LONDON).date()
+
+
+def period_label(start: date, end: date) -> str:
+    """How a period is named: `March 2026`, or `January to March 2026` for a period of several months."""
+    if start.month == end.month:
+        return start.strftime("%B %Y")
+    return f"{start.strftime('%B')} to {end.strftime('%B %Y')}"
+
+
 #: What str.strip() takes off: every character for which str.isspace() holds (none lies above U+3000).
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
@@ -77,9 +86,7 @@ class SelfAssessment(db.Model):
 
     @property
     def period_label(self) -> str:
-        if self.period_start.month == self.period_end.month:
-            return self.period_start.strftime("%B %Y")
-        return f"{self.period_start.strftime('%B')} to {self.period_end.strftime('%B %Y')}"
+        return period_label(self.period_start, self.period_end)
 
     def response_for(self, code: str) -> AssessmentResponse | None:
         return next((r for r in self.responses if r.standard.code == code), None)

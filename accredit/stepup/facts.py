@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from accredit.actions.models import Action
-from accredit.assessments.models import LONDON, SelfAssessment, london_day
+from accredit.assessments.models import LONDON, SelfAssessment, london_day, period_label
 from accredit.assessments.queries import overall_ratings
 from accredit.extensions import db
 from accredit.stepup.models import RiskSignal, StepupRegulation
@@ -178,8 +178,9 @@ def cycle_facts(cycles: Mapping[int, Cycle]) -> dict[int, dict[str, StepDone]]:
     if not spans:
         return done
     for team_id, first in _first_submissions(spans).items():
-        done[team_id]["self_assessment"] = StepDone(first.submitted_on,
-                                                    f"Self-assessment for {first.period_label} submitted")
+        done[team_id]["self_assessment"] = StepDone(
+            london_day(first.submitted_at),
+            f"Self-assessment for {period_label(first.period_start, first.period_end)} submitted")
     for team_id, review in _first_cycle_reviews(spans).items():
         done[team_id]["peer_review"] = StepDone(review.visit_date, f"{review.title}, published")
     for team_id, actions in _plans(spans).items():
@@ -191,19 +192,18 @@ def cycle_facts(cycles: Mapping[int, Cycle]) -> dict[int, dict[str, StepDone]]:
     return done
 
 
-def _first_submissions(spans: Mapping[int, _Span]) -> dict[int, SelfAssessment]:
-    """Each team's first self-assessment submitted in its cycle."""
-    first: dict[int, int] = {}
+def _first_submissions(spans: Mapping[int, _Span]) -> dict[int, Any]:
+    """Each team's first self-assessment submitted in its cycle: (team_id, submitted_at, period_start,
+    period_end) rows, read without loading the assessments."""
+    first: dict[int, Any] = {}
     for row in db.session.execute(
-            sa.select(SelfAssessment.id, SelfAssessment.team_id, SelfAssessment.submitted_at)
+            sa.select(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.period_start,
+                      SelfAssessment.period_end)
             .where(SelfAssessment.team_id.in_(list(spans)), _between(SelfAssessment.submitted_at, spans, moments=True))
             .order_by(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.id)):
         if row.team_id not in first and spans[row.team_id].has_moment(row.submitted_at):
-            first[row.team_id] = row.id
-    if not first:
-        return {}
-    return {a.team_id: a for a in db.session.scalars(
-        sa.select(SelfAssessment).where(SelfAssessment.id.in_(list(first.values()))))}
+            first[row.team_id] = row
+    return first
 
 
 def _first_cycle_reviews(spans: Mapping[int, _Span]) -> dict[int, Visit]:
