@@ -115,8 +115,13 @@ def overall_rating(strategy: str, by_domain: Mapping[Domain, Sequence[Rating]],
     if strategy == "saf_scoring":
         every = [r for d in Domain for r in by_domain.get(d, ())]
         return saf_score(every, thresholds, what="statements")
-    domains = domain_ratings(strategy, by_domain, thresholds)
-    rated = [result.value for result in domains.values() if result.value is not None]
+    return overall_of_domains(strategy, [result.value for result in domain_ratings(strategy, by_domain, thresholds)
+                                         .values()])
+
+
+def overall_of_domains(strategy: str, domains: Sequence[Rating | None]) -> RuleResult[Rating | None]:
+    """overall_rating of a framework not scored by SAF, from its five domain ratings (None: not rated)."""
+    rated = [rating for rating in domains if rating is not None]
     if len(rated) < len(Domain):
         return RuleResult(None, f"Not rated: {len(Domain) - len(rated)} domains have no rating yet", strategy, {})
     return cqc_principles(rated, what="domains")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 from functools import lru_cache
 
@@ -14,7 +14,8 @@ from accredit.assessments.models import AssessmentResponse, SelfAssessment, resp
 from accredit.extensions import db
 from accredit.frameworks.models import FrameworkVersion, Standard
 from workflows.ratings import Domain, Rating
-from workflows.rules import RuleResult, SafThresholds, domain_ratings, overall_rating
+from workflows.rules import (RuleResult, SafThresholds, aggregate, domain_ratings, overall_of_domains,
+                            overall_rating)
 from workflows.scheme import Scheme
 
 
@@ -138,21 +139,41 @@ def overall_ratings(assessment_ids: Collection[int], scheme: Scheme) -> dict[int
         found = counts.setdefault(assessment_id, [])
         if rating is not None:
             found.append((domain, rating, answers))
-    return {assessment_id: _overall_from_counts(strategy, frozenset(counts[assessment_id]),
-                                                scheme.saf_thresholds)
+    return {assessment_id: _overall_from_counts(strategy, counts[assessment_id], scheme.saf_thresholds)
             for assessment_id, strategy in strategies.items()}
 
 
-@lru_cache(maxsize=4096)
-def _overall_from_counts(strategy: str, counts: frozenset[tuple[Domain, Rating, int]], thresholds: SafThresholds
+def _overall_from_counts(strategy: str, counts: list[tuple[Domain, Rating, int]], thresholds: SafThresholds
                          ) -> Rating | None:
-    """overall_rating's value from (domain, rating, answers) counts, as ratings_by_domain would list them: the
-    value depends on how many of each rating a domain has, not their order, so assessments with the same mix
-    (most of a trust's, month after month) are rated once."""
-    by_domain: dict[Domain, list[Rating]] = defaultdict(list)
-    for domain, rating, answers in counts:
-        by_domain[domain].extend([rating] * answers)
-    return overall_rating(strategy, by_domain, thresholds).value
+    """overall_rating's value from (domain, rating, answers) counts, as ratings_by_domain would list them. The
+    value depends on how many of each rating there are, not their order; a trust's assessments have thousands
+    of different mixes over all five domains but only a few hundred within one domain (or, for SAF scoring,
+    over every statement), so the rules run once per such mix (remembered) rather than once per assessment."""
+    if strategy == "saf_scoring":
+        return _rating_of_counts(strategy, _by_rating(c for c in counts), thresholds, "statements")
+    domains = [_rating_of_counts(strategy, _by_rating(c for c in counts if c[0] is domain), thresholds, "standards")
+               for domain in Domain]
+    return _overall_of_domains(strategy, tuple(domains))
+
+
+def _by_rating(counts: Iterable[tuple[Domain, Rating, int]]) -> tuple[int, ...]:
+    """How many answers carry each rating, in Rating order."""
+    found = dict.fromkeys(Rating, 0)
+    for _, rating, answers in counts:
+        found[rating] += answers
+    return tuple(found.values())
+
+
+@lru_cache(maxsize=4096)
+def _rating_of_counts(strategy: str, by_rating: tuple[int, ...], thresholds: SafThresholds, what: str
+                      ) -> Rating | None:
+    ratings = [rating for rating, count in zip(Rating, by_rating) for _ in range(count)]
+    return aggregate(strategy, ratings, what=what, thresholds=thresholds).value
+
+
+@lru_cache(maxsize=1024)
+def _overall_of_domains(strategy: str, domains: tuple[Rating | None, ...]) -> Rating | None:
+    return overall_of_domains(strategy, domains).value
 
 
 def progress_by_domain(assessment: SelfAssessment) -> dict[Domain, tuple[int, int]]:
