@@ -55,7 +55,7 @@ class SelfAssessment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"))  #: looked up by one_per_period's index
     framework_version_id: Mapped[int] = mapped_column(sa.ForeignKey("framework_versions.id"))
     period_start: Mapped[date] = mapped_column(sa.Date)
     period_end: Mapped[date] = mapped_column(sa.Date)
@@ -114,7 +114,8 @@ class AssessmentResponse(db.Model):
     __table_args__ = (sa.UniqueConstraint("assessment_id", "standard_id", name="one_per_standard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("self_assessments.id", ondelete="CASCADE"), index=True)
+    #: Looked up by one_per_standard's index (its leading column): a second index only slowed every write.
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("self_assessments.id", ondelete="CASCADE"))
     standard_id: Mapped[int] = mapped_column(sa.ForeignKey("standards.id"))
     position: Mapped[int] = mapped_column()  #: the standard's place in the framework
     rating: Mapped[Rating | None] = mapped_column(enum_column(Rating, "rating"))
