@@ -20,6 +20,7 @@ from accredit.deadlines.queries import pause_windows
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.notifications import services as notifications
+from accredit.notifications.audiences import Audiences
 from accredit.notifications.links import path_for
 from accredit.org.models import Service, Team
 from accredit.roles import Role
@@ -34,11 +35,15 @@ def _long(day: date) -> str:
     return day.strftime("%A %-d %B %Y")
 
 
-def _people(visit: Visit, *, team_lead: bool = True, reviewers: bool = True) -> list[Any]:
-    """The team's leads and the visit's reviewers, active, each once, in that order."""
+def _people(visit: Visit, *, team_lead: bool = True, reviewers: bool = True,
+            audiences: Audiences | None = None) -> list[Any]:
+    """The team's leads (by name) and the visit's reviewers, active, each once, in that order; the leads from
+    `audiences` when a sweep has read them for many teams, else read here."""
     found: dict[int, Any] = {}
     if team_lead:
-        found.update((u.id, u) for u in holders(visit.team, Role.TEAM_LEAD))
+        leads = holders(visit.team, Role.TEAM_LEAD) if audiences is None else sorted(
+            audiences.people(visit.team, "team_lead"), key=lambda u: (u.name, u.id))
+        found.update((u.id, u) for u in leads)
     if reviewers:
         found.update((r.user.id, r.user) for r in visit.reviewers if r.user.active and r.user.id not in found)
     return list(found.values())
@@ -121,12 +126,17 @@ def send_visit_reminders(now: datetime) -> int:
     ).all()
     if not visits:
         return 0
-    windows = pause_windows({v.team_id for v in visits}, since=today, today=today)  # who is paused today
-    owed = [o for v in visits for o in _owed(v, windows.get(v.team_id, []), today, scheme)]
+    # Every pause that can touch a factual accuracy period (or today: who is paused), in one query.
+    since = min([today, *(subtract_working_days(v.factual_accuracy_due, scheme.factual_accuracy_working_days)
+                          for v in visits if v.status is VisitStatus.FACTUAL_ACCURACY)])
+    windows = pause_windows({v.team_id for v in visits}, since=since, today=today)
+    audiences = Audiences(v.team for v in visits)
+    owed = [o for v in visits for o in _owed(v, windows.get(v.team_id, []), today, scheme, audiences)]
     return notifications.notify_many((_owed_note(o, today) for o in owed), at=now)
 
 
-def _owed(visit: Visit, windows: list[tuple[date, date]], today: date, scheme: Any) -> list[_Owed]:
+def _owed(visit: Visit, windows: list[tuple[date, date]], today: date, scheme: Any,
+          audiences: Audiences) -> list[_Owed]:
     if any(first <= today <= last for first, last in windows):
         return []  # paused: no reminder
     if visit.status is VisitStatus.SCHEDULED:
@@ -134,13 +144,15 @@ def _owed(visit: Visit, windows: list[tuple[date, date]], today: date, scheme: A
         scheduled_on = today_in_london(visit.scheduled_at) if visit.scheduled_at else None
         if today < remind_on or (scheduled_on is not None and scheduled_on >= remind_on):
             return []
-        return [_Owed(visit, u, f"reminder:{visit.visit_date.isoformat()}", visit.visit_date) for u in _people(visit)]
+        return [_Owed(visit, u, f"reminder:{visit.visit_date.isoformat()}", visit.visit_date)
+                for u in _people(visit, audiences=audiences)]
     from accredit.visits.services import factual_accuracy_closes  # the services import this module
 
-    closes = factual_accuracy_closes(visit, today)
+    closes = factual_accuracy_closes(visit, today, windows)
     if not subtract_working_days(closes, scheme.factual_accuracy_reminder_working_days) <= today <= closes:
         return []
-    return [_Owed(visit, u, f"closing:{closes.isoformat()}", closes) for u in _people(visit, reviewers=False)]
+    return [_Owed(visit, u, f"closing:{closes.isoformat()}", closes)
+            for u in _people(visit, reviewers=False, audiences=audiences)]
 
 
 def _owed_note(owed: _Owed, today: date) -> notifications.Note:

@@ -260,21 +260,27 @@ def send_report(visit: Visit, *, by: Any, today: date) -> None:
     notices.report_sent(visit)
 
 
-def factual_accuracy_closes(visit: Visit, today: date) -> date | None:
+def factual_accuracy_closes(visit: Visit, today: date, windows: list[tuple[date, date]] | None = None
+                            ) -> date | None:
     """The last day the team lead may comment, as of `today`; None before the draft is sent.
 
     factual_accuracy_due, unless a pause of the team's deadlines (DESIGN.md §5.4) begun by `today` overlaps the
     period: paused days do not count, so the team lead still gets the scheme's working days, the clock running
     on when the pause ends. The period is taken as the scheme's working days up to factual_accuracy_due.
+    `windows`: the team's pause windows begun by `today`, as pause_windows gives them from any day up to the
+    period's start, if the caller has read them for many visits at once; else they are read here.
     """
     due = visit.factual_accuracy_due
     if due is None:
         return None
     days = current_scheme().factual_accuracy_working_days
     start = subtract_working_days(due, days)
-    windows = [w for w in pause_windows([visit.team_id], since=start, today=today).get(visit.team_id, [])
-               if w[0] <= due]  # a pause begun after the period closed reopens nothing
-    return add_unpaused_working_days(start, days, windows) if windows else due
+    if windows is None:
+        windows = pause_windows([visit.team_id], since=start, today=today).get(visit.team_id, [])
+    # Only a pause that touches the period counts: one over before it began, or begun after it closed, changes
+    # nothing.
+    touching = [(first, last) for first, last in windows if last >= start and first <= due]
+    return add_unpaused_working_days(start, days, touching) if touching else due
 
 
 def why_comments_closed(visit: Visit, today: date) -> str | None:

@@ -208,3 +208,30 @@ def test_publishing_waits_for_a_factual_accuracy_close_moved_by_a_pause(trust, w
     db.session.rollback()
     services.publish_report(visit, by=trust.reviewer, today=date(2026, 6, 11))
     assert visit.status is VisitStatus.PUBLISHED
+
+
+def test_the_sweep_reads_pauses_and_team_leads_once_however_many_visits(trust, walk, factory):
+    """Statements of a sweep that writes one closing notice, then of one that writes two for three visits."""
+    import sqlalchemy as sa
+
+    def statements(when: str) -> tuple[int, list[tuple[str, str]]]:
+        seen = []
+        watch = lambda *args: seen.append(args[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", watch)
+        try:
+            written = send_visit_reminders(parse_now(when))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", watch)
+        db.session.commit()
+        return written, seen
+
+    walk.to(walk.plan(day=date(2026, 5, 5)), VisitStatus.FACTUAL_ACCURACY, today=SENT_ON)
+    db.session.commit()
+    one = statements("2026-05-22T09:00")
+    for n, team in enumerate((trust.sister_ward, trust.surgical_ward)):
+        factory.user(email=f"lead{n}@test.nhs.uk", role=Role.TEAM_LEAD, scope=team)
+        walk.to(walk.plan(team, date(2026, 5, 5)), VisitStatus.FACTUAL_ACCURACY, today=SENT_ON)
+    db.session.commit()
+    three = statements("2026-05-22T09:00")
+    assert (one[0], three[0]) == (1, 3)  # the new leads and the surgical ward's own; the first notice not again
+    assert len(three[1]) == len(one[1])
