@@ -8,12 +8,13 @@ granted, suspended and ended dates. Every figure keeps the teams behind it, for 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from accredit.dashboards.facts import (Facts, TeamInfo, TeamScope, awards_recorded, load_awards, load_facts,
-                                       ratings_as_of)
+from accredit.dashboards.facts import (NEVER_CHANGED, Facts, TeamInfo, TeamScope, awards_recorded, load_awards,
+                                       load_facts, ratings_as_of)
 from workflows.periods import Period, period_containing, previous_period
 from workflows.ratings import Domain, Rating
 from workflows.reminders import effective_due
@@ -80,6 +81,20 @@ class HeatRow:
         mine, theirs = self.self_assessed.get(domain), self.qrv.get(domain)
         return mine.rank - theirs.rank if mine is not None and theirs is not None else None
 
+    @functools.cached_property
+    def gaps(self) -> tuple[int | None, ...]:
+        """gap(domain) for every domain, in Domain order (worked out once: calibration reads them twice)."""
+        mine, theirs = self.self_assessed, self.qrv
+        found = []
+        for domain in _DOMAINS:
+            m, t = mine.get(domain), theirs.get(domain)
+            found.append(_RANK[m] - _RANK[t] if m is not None and t is not None else None)
+        return tuple(found)
+
+
+_DOMAINS = tuple(Domain)
+_RANK = {rating: rating.rank for rating in Rating}
+
 
 @dataclass(frozen=True)
 class TargetProgress:
@@ -117,7 +132,11 @@ class Dashboard:
 # --- Single measures, for one day ---------------------------------------------------------------------------
 
 def active_on(facts: Facts, day: date) -> tuple[int, ...]:
-    return tuple(t.id for t in facts.teams.values() if t.active_on(day))
+    """The teams open on `day`, in the facts' team order (worked out once a day: every measure asks)."""
+    found = facts.active_by_day.get(day)
+    if found is None:
+        found = facts.active_by_day[day] = tuple(t.id for t in facts.teams.values() if t.active_on(day))
+    return found
 
 
 def reporting_period(day: date, scheme: Scheme) -> Period:
@@ -178,7 +197,7 @@ def accreditation_coverage(facts: Facts, day: date) -> Measure:
     if facts.awards is None:
         return Measure("accreditation", title, definition, (), available=False, note="Awards are not recorded yet.")
     active = active_on(facts, day)
-    held = {a.team_id: a.kind for a in facts.awards if a.is_held_on(day)}
+    held = _held_on(facts, day)
     suspended = {a.team_id for a in facts.awards if a.is_current_on(day) and a.is_suspended_on(day)}
     n = len(active)
     return Measure("accreditation", title, definition, (
@@ -190,6 +209,11 @@ def accreditation_coverage(facts: Facts, day: date) -> Measure:
         Figure("accreditation.suspended", "Award suspended", tuple(t for t in active if t in suspended), n),
         Figure("accreditation.none", "No award held", tuple(t for t in active if t not in held and t not in suspended), n),
     ))
+
+
+def _held_on(facts: Facts, day: date) -> dict[int, str]:
+    """team -> the kind of award it held on `day` (current and not suspended)."""
+    return {a.team_id: a.kind for a in facts.awards if a.is_held_on(day)}
 
 
 def pipeline(facts: Facts, day: date) -> Measure:
@@ -217,7 +241,8 @@ def pipeline(facts: Facts, day: date) -> Measure:
 
 def risk(facts: Facts, day: date) -> Measure:
     """Overdue actions, awards expiring within 60 days, and (once Step-up exists) teams per level."""
-    active = set(active_on(facts, day))
+    in_order = active_on(facts, day)  # in the facts' team order, as every figure lists its teams
+    active = set(in_order)
     overdue = [t for t, due, raised, closed in facts.actions
                if t in active and raised <= day and due < day and (closed is None or closed > day)]
     figures = [Figure("risk.overdue_actions", "Overdue improvement actions", tuple(sorted(set(overdue), key=_order(facts))),
@@ -228,9 +253,10 @@ def risk(facts: Facts, day: date) -> Measure:
         figures.append(Figure("risk.expiring_awards", f"Awards expiring within {EXPIRING_DAYS} days",
                               tuple(t for t in facts.teams if t in expiring and t in active)))
     if facts.stepup_levels is not None:
+        level_of = {t: _level_on(facts, t, day) for t in in_order}
         for level, label in STEPUP_LEVELS.items():
             figures.append(Figure(f"stepup.{level}", f"Step-up level: {label}",
-                                  tuple(t for t in facts.teams if t in active and _level_on(facts, t, day) == level)))
+                                  tuple(t for t in in_order if level_of[t] == level)))
     return Measure("risk", "Risk", "Overdue actions (count, and the teams they belong to); awards expiring within "
                    f"{EXPIRING_DAYS} days; teams per Step-up level", tuple(figures),
                    note="" if facts.stepup_levels is not None else "Step-up levels are not recorded yet.")
@@ -243,7 +269,7 @@ def _order(facts: Facts) -> Any:
 
 def _level_on(facts: Facts, team_id: int, day: date) -> str | None:
     level = None
-    for since, value in facts.stepup_levels.get(team_id, ()):
+    for since, value in facts.stepup_levels.get(team_id, NEVER_CHANGED):
         if since <= day:
             level = value
     return level
@@ -265,17 +291,19 @@ def heatmap(facts: Facts, active: tuple[int, ...]) -> list[HeatRow]:
 
 def calibration(rows: list[HeatRow]) -> dict[Domain, tuple[float | None, int]]:
     """Per domain: the mean of (self-assessed minus QRV rating) over the teams that have both, and how many."""
-    result = {}
-    for domain in Domain:
-        gaps = [g for row in rows if (g := row.gap(domain)) is not None]
-        result[domain] = (round(sum(gaps) / len(gaps), 2) if gaps else None, len(gaps))
-    return result
+    totals, counts = [0] * len(Domain), [0] * len(Domain)
+    for row in rows:
+        for i, gap in enumerate(row.gaps):
+            if gap is not None:
+                totals[i] += gap
+                counts[i] += 1
+    return {domain: (round(total / n, 2) if n else None, n) for domain, total, n in zip(Domain, totals, counts)}
 
 
 def calibration_measure(rows: list[HeatRow]) -> Measure:
     over, under, level = [], [], []
     for row in rows:
-        gaps = [g for d in Domain if (g := row.gap(d)) is not None]
+        gaps = [g for g in row.gaps if g is not None]
         if gaps:
             (over if sum(gaps) > 0 else under if sum(gaps) < 0 else level).append(row.team.id)
     return Measure("calibration", "Calibration gap",
@@ -375,8 +403,13 @@ def progress_to_target(target: Any, facts: Facts, scheme: Scheme) -> TargetProgr
 
 
 def _coverage_percent(facts: Facts, day: date, key: str) -> float:
-    figure = next(f for f in accreditation_coverage(facts, day).figures if f.key == key)
-    return figure.percent or 0.0
+    """The per cent of accreditation_coverage's figure `key` (any award, or Excelling) on `day`, without working
+    out its other figures."""
+    active = active_on(facts, day)
+    held = _held_on(facts, day)
+    kind = key.removeprefix("accreditation.")
+    teams = tuple(t for t in active if t in held and (kind == "any" or held[t] == kind))
+    return Figure(key, "", teams, len(active)).percent or 0.0
 
 
 def _slope(values: list[float]) -> float:
@@ -395,10 +428,12 @@ def build_dashboard(scope: TeamScope, as_of: date, scheme: Scheme, *, target: An
     Issues a fixed number of queries, whatever the number of teams."""
     from accredit.dashboards.facts import load_panel_ratings, load_stepup, panels_recorded, stepup_recorded
 
-    # The earliest reporting period any figure looks at: the first trend month's, or today's without trends.
+    # The first day a figure is worked out for (the first trend month's end, or as_of itself without trends) and
+    # the first and last reporting periods judged: the facts are read for those days alone.
     first_day = month_ends(as_of)[0] if with_trends else as_of
-    facts = load_facts(scope, as_of, periods_since=reporting_period(first_day, scheme).start,
-                       thresholds=scheme.saf_thresholds)
+    periods = (reporting_period(first_day, scheme).start, reporting_period(as_of, scheme).start)
+    facts = load_facts(scope, as_of, first_day=first_day, periods=periods,
+                       qrvs_since=_months_before(first_day, QRV_WINDOW_MONTHS), thresholds=scheme.saf_thresholds)
     if awards_recorded():
         load_awards(facts, scope)
     if stepup_recorded():
@@ -412,10 +447,11 @@ def build_dashboard(scope: TeamScope, as_of: date, scheme: Scheme, *, target: An
     found_trends = []
     if with_trends:
         found_trends = [*trends(facts, scheme), calibration_trend(facts, scope, scheme, measures["calibration"])]
+    in_view = set(active)
     return Dashboard(
         as_of=as_of, period=reporting_period(as_of, scheme), teams=facts.teams, active=active, measures=measures,
         heatmap=rows, calibration=calibration(rows), trends=found_trends,
         target=progress_to_target(target, facts, scheme),
-        overdue_visits=[v for v in facts.overdue_visits if v[1] in set(active)],
+        overdue_visits=[v for v in facts.overdue_visits if v[1] in in_view],
     )
 

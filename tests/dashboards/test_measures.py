@@ -5,13 +5,13 @@ from datetime import date
 
 import pytest
 
-from accredit.dashboards.facts import TeamScope
+from accredit.dashboards.facts import TeamScope, load_facts
 from accredit.dashboards.measures import build_dashboard, month_ends, reporting_period
 from accredit.dashboards.models import AccreditationTarget
 from accredit.dashboards.services import set_target
 from accredit.permissions import teams_in_scope_clause
 from accredit.roles import Role
-from tests.dashboards.conftest import AS_OF, action, at, submitted_assessment
+from tests.dashboards.conftest import AS_OF, action, at, eligibility, published_visit, submitted_assessment
 from workflows.ratings import Domain, Rating
 from workflows.scheme import Scheme
 
@@ -281,3 +281,49 @@ def test_self_assessed_domain_ratings_from_mixed_answers_follow_the_rules(histor
                         Domain.WELL_LED: g}
     rows = {row.team.id: row for row in board_for(h).heatmap}
     assert rows[h.ward1.id].self_assessed == expected
+
+
+def test_each_trend_month_agrees_with_a_board_as_of_that_month(history):
+    """The facts leave out what no day judged can change: eligibility checks superseded by the first day judged,
+    QRVs published before its 12 months, actions closed by it. Each trend month must still give what a board as
+    of that month gives, which reads two years further back."""
+    h = history
+    eligibility(h.ward3, date(2024, 3, 1), False)  # superseded before 30 November 2024, the first trend month
+    eligibility(h.ward3, date(2024, 6, 1), True)  # in force on 30 November 2024
+    eligibility(h.ward3, date(2025, 6, 1), False)
+    published_visit(h.ward3, date(2023, 11, 30))  # 12 months before the first month end: outside its window
+    published_visit(h.nursing, date(2023, 12, 1))  # inside it
+    action(h.ward3, h.quality_lead, due=date(2024, 10, 1), raised=date(2024, 9, 1), verified=date(2024, 11, 30))
+    action(h.nursing, h.quality_lead, due=date(2024, 10, 1), raised=date(2024, 9, 1), verified=date(2024, 12, 1))
+    trends = {t.key: t for t in board_for(h).trends}
+    months = trends["pipeline"].months
+    compared = {}
+    for index in (0, 1, 6, 7, 12, 23):
+        then = board_for(h, as_of=months[index])
+        for key in ("pipeline", "qrv", "overdue_actions"):
+            trend = trends[key]
+            for figure_key, (_, values) in zip(trend.keys, trend.series):
+                figure = then.figure(figure_key)
+                shown = (figure.percent or 0.0) if trend.unit == "%" else float(figure.count)
+                compared[(index, figure_key)] = (values[index], shown)
+    assert {k: pair for k, pair in compared.items() if pair[0] != pair[1]} == {}
+    # 30 November 2024: Ward 3 eligible by its June check, District Nursing's action still open, and only its
+    # QRV inside the window (Ward 3's was published the day before it opened).
+    first = board_for(h, as_of=months[0])
+    assert [list(first.figure(k).team_ids) for k in ("pipeline.eligible", "risk.overdue_actions", "qrv.covered")] == [
+        h.ids(h.ward3), h.ids(h.nursing), h.ids(h.nursing)]
+
+
+def test_facts_read_no_check_or_qrv_that_cannot_change_a_figure(history):
+    """Without trends: each team's latest eligibility check by the as-of date, and QRVs of the last 12 months."""
+    h = history
+    scope = TeamScope(teams_in_scope_clause(h.quality_lead, Role.QUALITY_LEAD, Role.ADMIN))
+    scheme = Scheme()
+    period = reporting_period(AS_OF, scheme).start
+    facts = load_facts(scope, AS_OF, first_day=AS_OF, periods=(period, period), qrvs_since=date(2025, 10, 20),
+                       thresholds=scheme.saf_thresholds)
+    # Ward 22 was checked on 1 November 2025 (its award), 1 February and 1 September 2026.
+    assert [c for c in facts.checks if c[0] == h.ward22.id] == [(h.ward22.id, date(2026, 9, 1), False)]
+    # Ward 1's QRVs: September 2025 and March 2026.
+    assert [q for q in facts.qrvs if q[0] == h.ward1.id] == [(h.ward1.id, date(2026, 3, 1))]
+    assert {start for _, start in facts.assessments} == {period}
