@@ -150,8 +150,8 @@ def _overall_from_counts(strategy: str, counts: list[tuple[Domain, Rating, int]]
     of different mixes over all five domains but only a few hundred within one domain (or, for SAF scoring,
     over every statement), so the rules run once per such mix (remembered) rather than once per assessment."""
     if strategy == "saf_scoring":
-        return _rating_of_counts(strategy, _by_rating(c for c in counts), thresholds, "statements")
-    domains = [_rating_of_counts(strategy, _by_rating(c for c in counts if c[0] is domain), thresholds, "standards")
+        return rating_of_counts(strategy, _by_rating(c for c in counts), thresholds, "statements")
+    domains = [rating_of_counts(strategy, _by_rating(c for c in counts if c[0] is domain), thresholds, "standards")
                for domain in Domain]
     return _overall_of_domains(strategy, tuple(domains))
 
@@ -165,9 +165,12 @@ def _by_rating(counts: Iterable[tuple[Domain, Rating, int]]) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _rating_of_counts(strategy: str, by_rating: tuple[int, ...], thresholds: SafThresholds, what: str
-                      ) -> Rating | None:
-    ratings = [rating for rating, count in zip(Rating, by_rating) for _ in range(count)]
+def rating_of_counts(strategy: str, by_rating: tuple[int, ...], thresholds: SafThresholds, what: str = "standards"
+                     ) -> Rating | None:
+    """The rating workflows.rules.aggregate gives ratings counted `by_rating` (how many of each, in Rating order).
+    Remembered: a trust's 10,000 teams share a few hundred mixes within a domain, and each aggregation also
+    writes its explanation, which counts-only callers (Step-up, dashboards) do not show."""
+    ratings = [rating for rating, count in zip(Rating, by_rating) for _ in range(int(count))]
     return aggregate(strategy, ratings, what=what, thresholds=thresholds).value
 
 

@@ -6,7 +6,6 @@ measures.py turns these facts into figures; nothing here decides what a figure m
 """
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.orm import aliased
 from accredit.accreditation.models import Application, EligibilityCheck
 from accredit.actions.models import Action
 from accredit.assessments.models import LONDON, AssessmentResponse, SelfAssessment, london_day
+from accredit.assessments.queries import rating_of_counts
 from accredit.audit import AuditEvent
 from accredit.deadlines.models import DeadlinePause
 from accredit.extensions import db
@@ -286,7 +286,7 @@ def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict
         for start in range(0, len(by_rating), width):
             key = (strategy, tuple(by_rating[start:start + width]))
             if key not in rated:
-                rated[key] = _domain_rating(*key, thresholds)
+                rated[key] = rating_of_counts(*key, thresholds)
             ratings.append(rated[key])
         result[team_id] = _shared(shared, tuple(ratings))
     return result
@@ -298,17 +298,6 @@ def _shared(shared: dict[tuple, dict[Domain, Rating | None]], ratings: tuple) ->
     if found is None:
         found = shared[ratings] = dict(zip(Domain, ratings))
     return found
-
-
-@functools.lru_cache(maxsize=4096)
-def _domain_rating(strategy: str, counts: tuple[int, ...], thresholds: Any) -> Rating | None:
-    """The domain's rating from how many of its standards were rated each way (in Rating order), by
-    workflows.rules.aggregate. Remembered: a trust's 10,000 teams share a few hundred mixes of ratings between
-    them, and each aggregation also writes its explanation, which the dashboard does not show."""
-    from workflows.rules import aggregate
-
-    ratings = [rating for rating, count in zip(Rating, counts) for _ in range(int(count))]
-    return aggregate(strategy, ratings, what="standards", thresholds=thresholds).value
 
 
 def _qrv_ratings(ids: Any, cutoff: datetime) -> dict[int, dict[Domain, Rating | None]]:
