@@ -71,6 +71,16 @@ def audit_function_names() -> list[str]:
         return list(conn.scalars(sa.text("SELECT proname FROM pg_proc WHERE proname = 'audit_events_refuse'")))
 
 
+def answer_statistics() -> list[str] | None:
+    """The planner's n_distinct set on the answers' assessment_id (PostgreSQL; SQLite keeps none: None)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    with db.engine.connect() as conn:
+        options = conn.scalar(sa.text("SELECT attoptions FROM pg_attribute WHERE attrelid = "
+                                      "'assessment_responses'::regclass AND attname = 'assessment_id'"))
+    return [option for option in options or [] if option.startswith("n_distinct=")]
+
+
 def test_migrations_match_models_and_run_both_ways(empty_app):
     """One database per backend (creating one on PostgreSQL is slow): up from empty, down to base, up again."""
     assert table_names() == []
@@ -78,7 +88,10 @@ def test_migrations_match_models_and_run_both_ways(empty_app):
     assert schema_differences() == []
     assert table_names() == sorted([*db.metadata.tables, "alembic_version"])
     assert audit_triggers() == AUDIT_TRIGGERS[db.engine.dialect.name]
+    assert answer_statistics() == (["n_distinct=-0.035"] if db.engine.dialect.name == "postgresql" else None)
 
+    downgrade(revision="0011")
+    assert answer_statistics() == ([] if db.engine.dialect.name == "postgresql" else None)
     downgrade(revision="base")
     assert table_names() == ["alembic_version"]
     assert audit_function_names() == []
