@@ -188,6 +188,7 @@ def bench_sweep(database_url: str, *, catch_up: bool = False):
             db.session.flush()
             yield (f"  the day before ({eve.isoformat()}), catching up from today: {done} done in "
                    f"{time.perf_counter() - started:.1f} s (not against the limit)")
+            _checkpoint(db.engine)
         before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
         total = 0.0
         for sweep in registry.sweeps():
@@ -207,6 +208,14 @@ def bench_sweep(database_url: str, *, catch_up: bool = False):
         yield (f"  run again as of the same time: {time.perf_counter() - again:.2f} s, {repeated} done "
                "(idempotent: 0 expected)")
         db.session.rollback()
+
+
+def _checkpoint(engine: sa.Engine) -> None:
+    """Write the day before's pages to disk (PostgreSQL), as a day's checkpoints would have: its rows stay in
+    the open transaction, but the month-end run no longer starts among 150 MB of dirty buffers to write first."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("CHECKPOINT"))
 
 
 def main(argv: list[str] | None = None) -> int:
