@@ -5,9 +5,7 @@ the same gunicorn and settings; whatever a page costs beyond it is the page's ow
 """
 from __future__ import annotations
 
-from accredit import create_app
-
-app = create_app()
+from wsgi import app
 
 
 @app.get("/bench/constant")
