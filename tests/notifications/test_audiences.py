@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from accredit.auth import services as accounts
-from accredit.extensions import db
 from accredit.notifications.audiences import Audiences
 from accredit.roles import Role
 from tests.notifications.fixtures import ward  # noqa: F401
+from tests.statements import statements_sent
 
 
 @pytest.fixture
@@ -45,17 +44,12 @@ def test_audience_people_are_the_active_holders_for_the_team(grants, team, audie
 def test_audiences_read_nothing_until_asked_and_then_once(grants):
     teams = [grants.team, grants.other_team]
     assert [t.service.division_id for t in teams]  # loaded before counting
-    statements = []
-    watch = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", watch)
-    try:
+    with statements_sent() as statements:
         audiences = Audiences(teams)
         assert statements == []
         audiences.people(grants.team, "team")
         audiences.people(grants.other_team, "team_lead")
         audiences.people(grants.team, "division_quality_lead")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", watch)
     assert len(statements) == 1
 
 

@@ -18,6 +18,7 @@ from accredit.org.models import Service
 from accredit.roles import Role
 from accredit.scheduling.runner import parse_now
 from tests.notifications.fixtures import OPENED, notifications, open_assessment, ward, write_notification  # noqa: F401
+from tests.statements import statements_sent
 from workflows.ratings import Rating
 
 AT = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -150,19 +151,10 @@ def statements_of_a_sweep(when: str) -> tuple[int, int]:
     db.session.execute(sa.delete(Notification))
     db.session.commit()
     db.session.remove()
-    count = 0
-
-    def counter(*_args):
-        nonlocal count
-        count += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with statements_sent() as sent:
         written = send_assessment_reminders(parse_now(when))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", counter)
     db.session.commit()
-    return written, count
+    return written, len(sent)
 
 
 def test_reminder_sweep_statements_do_not_grow_with_the_teams(ward, factory):

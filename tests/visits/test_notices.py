@@ -13,6 +13,7 @@ from accredit.scheduling.runner import parse_now
 from accredit.visits import services
 from accredit.visits.notices import send_visit_reminders
 from tests.notifications.fixtures import notifications
+from tests.statements import statements_sent
 from workflows.visit import VisitStatus
 
 VISIT_DAY = date(2026, 3, 3)  #: a Tuesday; its reminder falls on Tuesday 17 February
@@ -212,16 +213,9 @@ def test_publishing_waits_for_a_factual_accuracy_close_moved_by_a_pause(trust, w
 
 def test_the_sweep_reads_pauses_and_team_leads_once_however_many_visits(trust, walk, factory):
     """Statements of a sweep that writes one closing notice, then of one that writes two for three visits."""
-    import sqlalchemy as sa
-
-    def statements(when: str) -> tuple[int, list[tuple[str, str]]]:
-        seen = []
-        watch = lambda *args: seen.append(args[2])  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", watch)
-        try:
+    def statements(when: str) -> tuple[int, list[str]]:
+        with statements_sent() as seen:
             written = send_visit_reminders(parse_now(when))
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", watch)
         db.session.commit()
         return written, seen
 
