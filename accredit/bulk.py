@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,20 +10,51 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from accredit.extensions import db
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
 
 def insert_new(table: sa.Table, rows: Sequence[dict[str, Any]], *, unique: Sequence[str], returning: sa.Column) -> list:
-    """Insert `rows` into `table`, skipping each one whose `unique` columns are already taken; returns the
-    `returning` column of the rows written (of those skipped, nothing).
+    """Insert `rows` (dicts with the same keys) into `table`, skipping each one whose `unique` columns are
+    already taken; returns the `returning` column of the rows written, in the order given (of those skipped,
+    nothing).
 
-    One statement compiled once and sent with every row (SQLAlchemy's "insertmanyvalues" makes multi-row
-    INSERTs of it): rendering a VALUES clause per batch costs more than the rows. A row that a concurrent
-    transaction has just written is skipped too (on PostgreSQL after waiting for it to commit), and neither
-    transaction is aborted: this is how sweeps claim work that two schedulers could race for.
+    A row that a concurrent transaction has just written is skipped too (on PostgreSQL after waiting for it to
+    commit), and neither transaction is aborted: this is how sweeps claim work that two schedulers could race
+    for. On PostgreSQL the rows go as one array per column, unnested by the server (`INSERT ... SELECT FROM
+    unnest(...)`): a statement of a dozen parameters whatever the number of rows. A multi-row VALUES clause
+    binds rows x columns parameters, and psycopg parses such a statement's text in Python each time it is sent
+    (too long for its cache): that parsing cost more than the server's insert (30,000 notifications: 2.9 s by
+    VALUES, 1.5 s by unnest). On SQLite, one statement compiled once and sent with every row (SQLAlchemy's
+    "insertmanyvalues").
     """
     if not rows:
         return []
-    insert = _INSERTS[db.session.get_bind().dialect.name]
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(returning)
+    columns = tuple(rows[0])
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = _unnest_insert(table, columns, tuple(unique), returning)
+        arrays = {f"many_{name}": [row[name] for row in rows] for name in columns}
+        return list(db.session.execute(statement, arrays).scalars())
+    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(returning)
     return list(db.session.execute(statement, list(rows)).scalars())
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...], returning: sa.Column) -> Any:
+    """`INSERT INTO table (columns) SELECT * FROM unnest(:many_<column>, ...) ON CONFLICT (unique) DO NOTHING
+    RETURNING returning`: each array bound with its column's type, so each element is converted as a single
+    row's value would be (enums, UTC times). WITH ORDINALITY keeps the rows, and so their ids, in order."""
+    arrays = [sa.bindparam(f"many_{name}", type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
+    source = sa.func.unnest(*arrays).table_valued(
+        *[sa.column(name, table.c[name].type) for name in columns], with_ordinality="ordinal").render_derived()
+    rows = sa.select(*[source.c[name] for name in columns]).order_by(source.c.ordinal)
+    return (postgresql.insert(table).from_select(list(columns), rows)
+            .on_conflict_do_nothing(index_elements=list(unique)).returning(returning))
+
+
+def one_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`column IN (values)` for a sweep's long lists (hundreds of ids or keys a chunk). On PostgreSQL it is
+    `column = ANY(:array)`, one parameter: an IN list binds one parameter per value, and psycopg parses the
+    statement's text in Python for each of them every time it is sent. Same rows either way (the index on
+    `column` serves both)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)

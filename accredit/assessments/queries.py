@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accredit.assessments.models import AssessmentResponse, SelfAssessment, response_evidence
+from accredit.bulk import one_of
 from accredit.extensions import db
 from accredit.frameworks.models import FrameworkVersion, Standard
 from workflows.ratings import Domain, Rating
@@ -129,7 +130,7 @@ def overall_ratings(assessment_ids: Collection[int], scheme: Scheme) -> dict[int
         .outerjoin(AssessmentResponse, sa.and_(AssessmentResponse.assessment_id == SelfAssessment.id,
                                                AssessmentResponse.rating.is_not(None)))
         .outerjoin(Standard, Standard.id == AssessmentResponse.standard_id)
-        .where(SelfAssessment.id.in_(list(assessment_ids)))
+        .where(one_of(SelfAssessment.id, list(assessment_ids)))
         .group_by(SelfAssessment.id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating)
     )
     strategies: dict[int, str] = {}

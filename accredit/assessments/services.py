@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from accredit import audit
-from accredit.bulk import insert_new
+from accredit.bulk import insert_new, one_of
 from accredit.assessments.models import AssessmentResponse, SelfAssessment, london_day
 from accredit.extensions import db
 from accredit.frameworks.models import Standard
@@ -109,7 +109,7 @@ def _open_batch(teams: Sequence[Team], period: Period, versions: dict[str, Any])
     answers = (
         sa.select(SelfAssessment.id, Standard.id, Standard.position, sa.literal_column("''"), sa.literal_column("1"))
         .join(Standard, Standard.framework_version_id == SelfAssessment.framework_version_id)
-        .where(SelfAssessment.id.in_(ids))
+        .where(one_of(SelfAssessment.id, ids))
     )
     db.session.execute(sa.insert(AssessmentResponse.__table__).from_select(
         ["assessment_id", "standard_id", "position", "narrative", "version"], answers))
@@ -273,7 +273,7 @@ def close_all_missed(assessments: Sequence[SelfAssessment], *, now: datetime) ->
 def _close_batch(ids: Sequence[int], fired: Any, now: datetime) -> int:
     table = SelfAssessment.__table__
     done = list(db.session.execute(
-        sa.update(table).where(table.c.id.in_(ids), table.c.status == fired.from_state)
+        sa.update(table).where(one_of(table.c.id, ids), table.c.status == fired.from_state)
         .values(status=fired.to_state, closed_at=now, version=table.c.version + 1).returning(table.c.id)
     ).scalars())
     audit.record_many(fired.trigger, SelfAssessment.__tablename__, done, from_state=fired.from_state,

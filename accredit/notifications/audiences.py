@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from accredit.auth.models import RoleAssignment, User
+from accredit.bulk import one_of
 from accredit.extensions import db
 from accredit.roles import Role, ScopeKind
 
@@ -79,5 +80,5 @@ def _reaching(teams: Iterable[Any]) -> sa.ColumnElement[bool]:
     scopes = {ScopeKind.DIVISION: {t.service.division_id for t in teams},
               ScopeKind.SERVICE: {t.service_id for t in teams}, ScopeKind.TEAM: {t.id for t in teams}}
     return sa.or_(RoleAssignment.scope_kind == ScopeKind.TRUST,
-                  *[sa.and_(RoleAssignment.scope_kind == kind, RoleAssignment.scope_id.in_(sorted(ids)))
+                  *[sa.and_(RoleAssignment.scope_kind == kind, one_of(RoleAssignment.scope_id, sorted(ids)))
                     for kind, ids in scopes.items() if ids])

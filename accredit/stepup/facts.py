@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from accredit.actions.models import Action
 from accredit.assessments.models import LONDON, SelfAssessment, london_day, period_label
 from accredit.assessments.queries import overall_ratings
+from accredit.bulk import one_of
 from accredit.extensions import db
 from accredit.stepup.models import RiskSignal, StepupRegulation
 from accredit.visits.models import Visit
@@ -44,7 +45,7 @@ def regulations(team_ids: Sequence[int]) -> dict[int, StepupRegulation]:
     if not team_ids:
         return {}
     return {r.team_id: r for r in db.session.scalars(
-        sa.select(StepupRegulation).where(StepupRegulation.team_id.in_(team_ids))
+        sa.select(StepupRegulation).where(one_of(StepupRegulation.team_id, team_ids))
         .options(selectinload(StepupRegulation.proposals)))}
 
 
@@ -88,7 +89,7 @@ def _periods(team_ids: Sequence[int], since: date) -> dict[int, list[Any]]:
     rows = db.session.execute(
         sa.select(SelfAssessment.id, SelfAssessment.team_id, SelfAssessment.period_start, SelfAssessment.period_end,
                   SelfAssessment.status, SelfAssessment.due_on, SelfAssessment.submitted_at)
-        .where(SelfAssessment.team_id.in_(team_ids), SelfAssessment.period_end >= since)
+        .where(one_of(SelfAssessment.team_id, team_ids), SelfAssessment.period_end >= since)
         .order_by(SelfAssessment.team_id, SelfAssessment.period_start)
     )
     return _grouped(rows)
@@ -105,7 +106,7 @@ def _latest_reviews(team_ids: Sequence[int], since: date) -> dict[int, Visit]:
     """Each team's latest published review of any kind from `since`, by team id."""
     latest: dict[int, Visit] = {}
     for visit in db.session.scalars(
-            sa.select(Visit).where(Visit.team_id.in_(team_ids), Visit.status == VisitStatus.PUBLISHED,
+            sa.select(Visit).where(one_of(Visit.team_id, team_ids), Visit.status == VisitStatus.PUBLISHED,
                                    Visit.visit_date >= since)
             .order_by(Visit.team_id, Visit.visit_date, Visit.id)):
         latest[visit.team_id] = visit  # the last one of each team wins
@@ -115,7 +116,7 @@ def _latest_reviews(team_ids: Sequence[int], since: date) -> dict[int, Visit]:
 def _overdue_actions(team_ids: Sequence[int], today: date) -> dict[int, list[tuple[date, str]]]:
     rows = db.session.execute(
         sa.select(Action.team_id, Action.due_on, Action.title)
-        .where(Action.team_id.in_(team_ids), Action.status != ActionStatus.CLOSED, Action.due_on < today)
+        .where(one_of(Action.team_id, team_ids), Action.status != ActionStatus.CLOSED, Action.due_on < today)
         .order_by(Action.team_id, Action.due_on, Action.id)
     )
     return _grouped(rows, lambda row: (row.due_on, row.title))
@@ -125,7 +126,7 @@ def _recorded_signals(team_ids: Sequence[int], since: date, today: date) -> dict
     rows = db.session.execute(
         sa.select(RiskSignal.team_id, RiskSignal.kind, RiskSignal.severity, RiskSignal.occurred_on,
                   RiskSignal.description)
-        .where(RiskSignal.team_id.in_(team_ids), RiskSignal.occurred_on >= since, RiskSignal.occurred_on <= today)
+        .where(one_of(RiskSignal.team_id, team_ids), RiskSignal.occurred_on >= since, RiskSignal.occurred_on <= today)
         .order_by(RiskSignal.team_id, RiskSignal.occurred_on.desc(), RiskSignal.id.desc())
     )
     return _grouped(rows, lambda s: Signal("recorded", s.severity, s.occurred_on, f"{s.kind.label}: {s.description}"))
@@ -199,7 +200,7 @@ def _first_submissions(spans: Mapping[int, _Span]) -> dict[int, Any]:
     for row in db.session.execute(
             sa.select(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.period_start,
                       SelfAssessment.period_end)
-            .where(SelfAssessment.team_id.in_(list(spans)), _between(SelfAssessment.submitted_at, spans, moments=True))
+            .where(one_of(SelfAssessment.team_id, list(spans)), _between(SelfAssessment.submitted_at, spans, moments=True))
             .order_by(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.id)):
         if row.team_id not in first and spans[row.team_id].has_moment(row.submitted_at):
             first[row.team_id] = row
@@ -210,7 +211,7 @@ def _first_cycle_reviews(spans: Mapping[int, _Span]) -> dict[int, Visit]:
     """Each team's first published peer or objective review in its cycle."""
     first: dict[int, Visit] = {}
     for visit in db.session.scalars(
-            sa.select(Visit).where(Visit.team_id.in_(list(spans)), Visit.kind.in_(CYCLE_REVIEW_KINDS),
+            sa.select(Visit).where(one_of(Visit.team_id, list(spans)), Visit.kind.in_(CYCLE_REVIEW_KINDS),
                                    Visit.status == VisitStatus.PUBLISHED,
                                    _between(Visit.visit_date, spans, moments=False))
             .order_by(Visit.team_id, Visit.visit_date, Visit.id)):
@@ -224,7 +225,7 @@ def _plans(spans: Mapping[int, _Span]) -> dict[int, list[Any]]:
     none are left out."""
     rows = db.session.execute(
         sa.select(Action.team_id, Action.created_at, Action.status, Action.verified_at)
-        .where(Action.team_id.in_(list(spans)), _between(Action.created_at, spans, moments=True))
+        .where(one_of(Action.team_id, list(spans)), _between(Action.created_at, spans, moments=True))
         .order_by(Action.team_id, Action.created_at, Action.id)
     )
     return dict(_grouped(row for row in rows if spans[row.team_id].has_moment(row.created_at)))

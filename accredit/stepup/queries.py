@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from accredit.bulk import one_of
 from accredit.extensions import db
 from accredit.org.models import Team
 from accredit.permissions import teams_in_scope_clause
@@ -171,9 +172,9 @@ def board(user: Any) -> dict[StepupLevel, list[BoardRow]]:
     ).all()
     ids = [t.id for t in teams]
     regulations = {r.team_id: r for r in db.session.scalars(
-        sa.select(StepupRegulation).where(StepupRegulation.team_id.in_(ids)))} if ids else {}
+        sa.select(StepupRegulation).where(one_of(StepupRegulation.team_id, ids)))} if ids else {}
     pending = {p.team_id: p for p in db.session.scalars(
-        sa.select(LevelProposal).where(LevelProposal.team_id.in_(ids), LevelProposal.status == ProposalStatus.PENDING)
+        sa.select(LevelProposal).where(one_of(LevelProposal.team_id, ids), LevelProposal.status == ProposalStatus.PENDING)
     )} if ids else {}
     grouped: dict[StepupLevel, list[BoardRow]] = {level: [] for level in reversed(StepupLevel)}
     for team in teams:
