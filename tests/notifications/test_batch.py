@@ -39,13 +39,13 @@ def rows() -> list[tuple[str, str, EmailState, datetime]]:
 def renders(monkeypatch) -> list[str]:
     """The templates rendered from now on, in order."""
     seen: list[str] = []
-    real = services._render
+    real = services._Bodies.render
 
-    def spy(name, shared, values):
+    def spy(self, name, values):
         seen.append(name)
-        return real(name, shared, values)
+        return real(self, name, values)
 
-    monkeypatch.setattr(services, "_render", spy)
+    monkeypatch.setattr(services._Bodies, "render", spy)
     return seen
 
 
