@@ -1,0 +1,80 @@
+"""accredit.bulk on both backends: insert_new writes what a row-by-row insert would, in order, and skips taken
+keys; one_of finds what IN finds. On PostgreSQL both bind one array per column (see bulk.py for why)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from accredit.bulk import insert_new, one_of
+from accredit.extensions import db
+from accredit.notifications.models import EmailState, Notification
+from tests.statements import statements_sent
+
+AT = datetime(2026, 3, 1, 7, 0, 12, 345678, tzinfo=UTC)
+TABLE = Notification.__table__
+
+
+def row(user_id: int, key: str, **overrides) -> dict:
+    return {"recipient_id": user_id, "kind": "test.bulk", "dedupe_key": key, "subject": f"About {key}",
+            "link": None, "body_text": "It's \"quoted\", {braced} and 100% plain\n", "body_html": "<p>Ünïcode ✓</p>",
+            "in_app": True, "created_at": AT, "email_state": EmailState.PENDING, "attempts": 0, **overrides}
+
+
+def stored(ids: list[int]) -> list[tuple]:
+    found = {n.id: n for n in db.session.scalars(sa.select(Notification).where(Notification.id.in_(ids)))}
+    return [(found[i].dedupe_key, found[i].link, found[i].body_text, found[i].body_html, found[i].email_state,
+             found[i].created_at, found[i].in_app) for i in ids]
+
+
+def test_insert_new_returns_the_rows_written_in_the_order_given(app, factory):
+    user = factory.user()
+    rows = [row(user.id, key) for key in ("c", "a", "b")]
+    rows[1].update(link="/self-assessments/3", email_state=EmailState.SKIPPED, in_app=False)
+    ids = insert_new(TABLE, rows, unique=["dedupe_key"], returning=TABLE.c.id)
+    db.session.expire_all()
+    assert ids == sorted(ids) and len(ids) == 3
+    assert stored(ids) == [
+        ("c", None, rows[0]["body_text"], "<p>Ünïcode ✓</p>", EmailState.PENDING, AT, True),
+        ("a", "/self-assessments/3", rows[0]["body_text"], "<p>Ünïcode ✓</p>", EmailState.SKIPPED, AT, False),
+        ("b", None, rows[0]["body_text"], "<p>Ünïcode ✓</p>", EmailState.PENDING, AT, True),
+    ]
+
+
+def test_insert_new_skips_taken_keys_and_keeps_what_was_there(app, factory):
+    user = factory.user()
+    [first] = insert_new(TABLE, [row(user.id, "a", subject="The first")], unique=["dedupe_key"], returning=TABLE.c.id)
+    ids = insert_new(TABLE, [row(user.id, "a", subject="The second"), row(user.id, "b")],
+                     unique=["dedupe_key"], returning=TABLE.c.id)
+    db.session.expire_all()
+    assert len(ids) == 1 and ids[0] != first
+    assert db.session.execute(sa.select(Notification.dedupe_key, Notification.subject).order_by(Notification.id)).all() \
+        == [("a", "The first"), ("b", "About b")]
+    assert insert_new(TABLE, [], unique=["dedupe_key"], returning=TABLE.c.id) == []
+
+
+def test_insert_new_is_one_statement_whose_text_does_not_grow_with_the_rows_on_postgresql(app, factory):
+    user = factory.user()
+    db.session.flush()
+    with statements_sent() as few:
+        insert_new(TABLE, [row(user.id, f"few{i}") for i in range(3)], unique=["dedupe_key"], returning=TABLE.c.id)
+    with statements_sent() as many:
+        ids = insert_new(TABLE, [row(user.id, f"many{i}") for i in range(300)], unique=["dedupe_key"],
+                         returning=TABLE.c.id)
+    assert (len(ids), len(few), len(many)) == (300, 1, 1)
+    if app.config["BACKEND"] == "postgresql":  # one array per column; SQLite's VALUES list grows with the rows
+        assert many == few and "unnest" in many[0]
+
+
+def test_one_of_finds_what_in_finds(app, factory):
+    user = factory.user()
+    ids = insert_new(TABLE, [row(user.id, key) for key in ("a", "b", "it's", "d")], unique=["dedupe_key"],
+                     returning=TABLE.c.id)
+
+    def keys(condition) -> list[str]:
+        return list(db.session.scalars(sa.select(Notification.dedupe_key).where(condition).order_by(Notification.id)))
+
+    assert keys(one_of(Notification.id, [ids[3], ids[0], 10**9])) == keys(Notification.id.in_([ids[3], ids[0]])) \
+        == ["a", "d"]
+    assert keys(one_of(Notification.dedupe_key, ["it's", "b", "zzz"])) == ["b", "it's"]
+    assert keys(one_of(Notification.id, [])) == []
