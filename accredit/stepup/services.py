@@ -150,15 +150,17 @@ def review_teams(reviews: Sequence[tuple[Team, queries.Position]], *, today: dat
     Returns each team's raised proposal or None, in order. Same side effects."""
     reviewed = [_review(team, found, today, scheme) for team, found in reviews]
     db.session.flush()  # withdrawals and new proposals together; the proposals get their ids
+    rows = []
     for withdrawn, proposal in reviewed:  # audited team by team: its withdrawal, then what replaces it
         if withdrawn is not None:
-            _audit_decision(*withdrawn, by=None)
+            rows.append(_decision_audit(*withdrawn, by=None))
         if proposal is not None:
-            audit.record("stepup.propose", proposal, to_state=proposal.status, reason=proposal.explanation,
-                         workflow_version=PROPOSAL_WORKFLOW.version,
-                         data={"team_id": proposal.team_id, "from": proposal.from_level.value,
-                               "to": proposal.to_level.value, "score": proposal.score, "reasons": proposal.reasons})
-    db.session.flush()
+            rows.append(audit.values(
+                "stepup.propose", proposal, to_state=proposal.status, reason=proposal.explanation,
+                workflow_version=PROPOSAL_WORKFLOW.version,
+                data={"team_id": proposal.team_id, "from": proposal.from_level.value, "to": proposal.to_level.value,
+                      "score": proposal.score, "reasons": proposal.reasons}))
+    audit.write_all(rows)
     return [proposal for _, proposal in reviewed]
 
 
@@ -240,10 +242,15 @@ def _decided(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None
 
 
 def _audit_decision(proposal: LevelProposal, fired: Fired, note: str | None, *, by: Any) -> None:
-    audit.record(f"stepup.{fired.trigger}", proposal, by=by, from_state=fired.from_state, to_state=fired.to_state,
-                 reason=note, workflow_version=PROPOSAL_WORKFLOW.version,
-                 data={"team_id": proposal.team_id, "from": proposal.from_level.value, "to": proposal.to_level.value,
-                       "score": proposal.score, "explanation": proposal.explanation, "reasons": proposal.reasons})
+    audit.write_all([_decision_audit(proposal, fired, note, by=by)])
+
+
+def _decision_audit(proposal: LevelProposal, fired: Fired, note: str | None, *, by: Any) -> dict[str, Any]:
+    return audit.values(f"stepup.{fired.trigger}", proposal, by=by, from_state=fired.from_state,
+                        to_state=fired.to_state, reason=note, workflow_version=PROPOSAL_WORKFLOW.version,
+                        data={"team_id": proposal.team_id, "from": proposal.from_level.value,
+                              "to": proposal.to_level.value, "score": proposal.score,
+                              "explanation": proposal.explanation, "reasons": proposal.reasons})
 
 
 def change_level(regulation: StepupRegulation, trigger: str, *, by: Any, reason: str, today: date, scheme: Any,
