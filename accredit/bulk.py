@@ -27,26 +27,48 @@ def insert_new(table: sa.Table, rows: Sequence[dict[str, Any]], *, unique: Seque
     """
     if not rows:
         return []
-    columns = tuple(rows[0])
     if db.session.get_bind().dialect.name == "postgresql":
-        statement = _unnest_insert(table, columns, tuple(unique), returning)
-        arrays = {f"many_{name}": [row[name] for row in rows] for name in columns}
-        return list(db.session.execute(statement, arrays).scalars())
+        return _unnested(table, rows, tuple(unique), returning)
     statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(returning)
     return list(db.session.execute(statement, list(rows)).scalars())
 
 
+def insert_all(table: sa.Table, rows: Sequence[dict[str, Any]], *, returning: sa.Column) -> list:
+    """Insert every one of `rows` (dicts with the same keys, every column the table needs: no Python-side
+    defaults are applied) and return their `returning` column in the order given; as insert_new, one array
+    per column on PostgreSQL. For rows no other run can be writing at the same time."""
+    if not rows:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _unnested(table, rows, None, returning)
+    statement = sa.insert(table).returning(returning, sort_by_parameter_order=True)
+    return list(db.session.execute(statement, list(rows)).scalars())
+
+
+def _unnested(table: sa.Table, rows: Sequence[dict[str, Any]], unique: tuple[str, ...] | None,
+              returning: sa.Column) -> list:
+    columns = tuple(rows[0])
+    statement = _unnest_insert(table, columns, unique, returning)
+    arrays = {f"many_{name}": [row[name] for row in rows] for name in columns}
+    return list(db.session.execute(statement, arrays).scalars())
+
+
 @lru_cache(maxsize=64)
-def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...], returning: sa.Column) -> Any:
-    """`INSERT INTO table (columns) SELECT * FROM unnest(:many_<column>, ...) ON CONFLICT (unique) DO NOTHING
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...] | None,
+                   returning: sa.Column) -> Any:
+    """`INSERT INTO table (columns) SELECT * FROM unnest(:many_<column>, ...) [ON CONFLICT (unique) DO NOTHING]
     RETURNING returning`: each array bound with its column's type, so each element is converted as a single
-    row's value would be (enums, UTC times). WITH ORDINALITY keeps the rows, and so their ids, in order."""
-    arrays = [sa.bindparam(f"many_{name}", type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
+    row's value would be (enums, UTC times, JSON). WITH ORDINALITY keeps the rows, and so their ids, in order."""
+    # One dimension: a JSON column's value may itself be a list, which is one element, not a row of elements.
+    arrays = [sa.bindparam(f"many_{name}", type_=postgresql.ARRAY(table.c[name].type, dimensions=1))
+              for name in columns]
     source = sa.func.unnest(*arrays).table_valued(
         *[sa.column(name, table.c[name].type) for name in columns], with_ordinality="ordinal").render_derived()
     rows = sa.select(*[source.c[name] for name in columns]).order_by(source.c.ordinal)
-    return (postgresql.insert(table).from_select(list(columns), rows)
-            .on_conflict_do_nothing(index_elements=list(unique)).returning(returning))
+    statement = postgresql.insert(table).from_select(list(columns), rows)
+    if unique is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=list(unique))
+    return statement.returning(returning)
 
 
 def one_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:

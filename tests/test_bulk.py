@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from accredit.bulk import insert_new, one_of
+from accredit.audit import AuditEvent
+from accredit.bulk import insert_all, insert_new, one_of
 from accredit.extensions import db
 from accredit.notifications.models import EmailState, Notification
 from tests.statements import statements_sent
@@ -78,3 +79,14 @@ def test_one_of_finds_what_in_finds(app, factory):
         == ["a", "d"]
     assert keys(one_of(Notification.dedupe_key, ["it's", "b", "zzz"])) == ["b", "it's"]
     assert keys(one_of(Notification.id, [])) == []
+
+
+def test_insert_all_keeps_json_values_whole(app):
+    table = AuditEvent.__table__
+    data = [[{"kind": "missed", "on": "2026-02-01"}, {"kind": "late", "on": "2026-03-01"}], {"team_id": 7}, None, []]
+    rows = [{"at": AT, "actor_id": None, "action": "test.bulk", "subject_type": "system", "subject_id": i,
+             "from_state": None, "to_state": None, "reason": None, "workflow_version": None, "data": value}
+            for i, value in enumerate(data)]
+    ids = insert_all(table, rows, returning=table.c.id)
+    found = dict(db.session.execute(sa.select(AuditEvent.id, AuditEvent.data).where(AuditEvent.id.in_(ids))).all())
+    assert [found[i] for i in ids] == data

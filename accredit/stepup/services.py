@@ -5,18 +5,19 @@ Every function flushes and never commits; every change leaves an audit row with 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from accredit import audit
 from accredit.assessments.models import london_day
-from accredit.bulk import insert_new
+from accredit.bulk import insert_all, insert_new, one_of
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.org.models import Team
@@ -144,30 +145,50 @@ def review_team(team: Team, *, today: date, scheme: Any, found: queries.Position
 
 def review_teams(reviews: Sequence[tuple[Team, queries.Position]], *, today: date, scheme: Any
                  ) -> list[LevelProposal | None]:
-    """`review_team` for each (team, its position with its regulation), flushed together: the sweep's month-end
-    run raises thousands of proposals, and a flush for each (its id, for its audit row) cost more than the rest
-    of the review (withdrawals too: each flushed alone split the chunk's inserts into hundreds of statements).
-    Returns each team's raised proposal or None, in order. Same side effects."""
+    """`review_team` for each (team, its position with its regulation), written together: the sweep's month-end
+    run raises thousands of proposals. The withdrawals are flushed at once; the new proposals go in one INSERT
+    (`insert_all`) and are read back as objects in one SELECT, then audited in one statement: flushed as objects,
+    4,500 proposals bound 60,000 parameters that psycopg parsed for 2.4 s. Returns each team's raised proposal
+    or None, in order. Same side effects."""
     reviewed = [_review(team, found, today, scheme) for team, found in reviews]
-    db.session.flush()  # withdrawals and new proposals together; the proposals get their ids
-    rows = []
-    for withdrawn, proposal in reviewed:  # audited team by team: its withdrawal, then what replaces it
+    db.session.flush()  # the withdrawals (and the scores store_scores left to the flush)
+    raised = _raise([values for _, values in reviewed if values is not None])
+    rows, proposals = [], []
+    for withdrawn, values in reviewed:  # audited team by team: its withdrawal, then what replaces it
         if withdrawn is not None:
             rows.append(_decision_audit(*withdrawn, by=None))
+        proposal = next(raised) if values is not None else None
         if proposal is not None:
             rows.append(audit.values(
                 "stepup.propose", proposal, to_state=proposal.status, reason=proposal.explanation,
                 workflow_version=PROPOSAL_WORKFLOW.version,
                 data={"team_id": proposal.team_id, "from": proposal.from_level.value, "to": proposal.to_level.value,
                       "score": proposal.score, "reasons": proposal.reasons}))
+        proposals.append(proposal)
     audit.write_all(rows)
-    return [proposal for _, proposal in reviewed]
+    return proposals
+
+
+def _raise(rows: list[dict[str, Any]]) -> Iterator[LevelProposal]:
+    """Insert the proposals `rows` and give them back as objects, in order, each in its regulation's proposals
+    (when those are loaded already: else a first look loads them with it)."""
+    table = LevelProposal.__table__
+    ids = insert_all(table, rows, returning=table.c.id)
+    if not ids:
+        return iter(())
+    made = {p.id: p for p in db.session.scalars(
+        sa.select(LevelProposal).where(one_of(LevelProposal.id, ids)).options(joinedload(LevelProposal.regulation)))}
+    for proposal in made.values():
+        regulation = proposal.regulation
+        if "proposals" not in sa.inspect(regulation).unloaded:
+            set_committed_value(regulation, "proposals", [*regulation.proposals, proposal])
+    return (made[i] for i in ids)
 
 
 def _review(team: Team, found: queries.Position, today: date, scheme: Any
-            ) -> tuple[tuple[LevelProposal, Fired, str] | None, LevelProposal | None]:
+            ) -> tuple[tuple[LevelProposal, Fired, str] | None, dict[str, Any] | None]:
     """One team's review, unflushed: the score; a waiting proposal withdrawn (with how, for its audit row); the
-    proposal to raise (added, not yet audited)."""
+    row of the proposal to raise (not yet written)."""
     regulation = found.regulation
     if (regulation.score, regulation.reviewed_on) != (found.risk.value, today):  # else stored already (store_scores)
         regulation.score, regulation.reviewed_on = found.risk.value, today
@@ -181,13 +202,13 @@ def _review(team: Team, found: queries.Position, today: date, scheme: Any
         withdrawn = pending, _decided(pending, "withdraw", by=None, note=note), note
     if not wanted or _recently_rejected(regulation, proposed.trigger, today, scheme):
         return withdrawn, None
-    proposal = LevelProposal(
-        regulation=regulation, team_id=team.id, trigger=proposed.trigger, from_level=regulation.level,
-        to_level=proposed.to_level, status=ProposalStatus.PENDING, score=found.risk.value,
-        explanation=found.proposal.explanation, reasons=reasons_as_data(found.reasons), scheme_version=scheme.version,
-    )
-    db.session.add(proposal)
-    return withdrawn, proposal
+    return withdrawn, {
+        "regulation_id": regulation.id, "team_id": team.id, "trigger": proposed.trigger,
+        "from_level": regulation.level, "to_level": proposed.to_level, "status": ProposalStatus.PENDING,
+        "score": found.risk.value, "explanation": found.proposal.explanation,
+        "reasons": reasons_as_data(found.reasons), "scheme_version": scheme.version, "proposed_at": utcnow(),
+        "decided_at": None, "decided_by_id": None, "decision_note": None,
+    }
 
 
 def store_scores(found: Iterable[queries.Position], *, today: date) -> None:
