@@ -73,10 +73,12 @@ def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str,
 
 def one_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """`column IN (values)` for a sweep's long lists (hundreds of ids or keys a chunk). On PostgreSQL it is
-    `column = ANY(:array)`, one parameter: an IN list binds one parameter per value, and psycopg parses the
-    statement's text in Python for each of them every time it is sent. Same rows either way (the index on
-    `column` serves both)."""
+    `column IN (SELECT unnest(:array))`, one parameter: an IN list binds one parameter per value, and psycopg
+    parses the statement's text in Python for each of them every time it is sent. The planner also takes the
+    unnested values as rows to look up one by one in `column`'s index, where for `= ANY(...)` or an IN list of
+    500 ids it chose a parallel scan of the whole table (the Step-up sweep's ratings of 10,000 teams' latest
+    self-assessments: 0.60 s -> 0.25 s). The same rows either way."""
     values = list(values)
     if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+        return column.in_(sa.select(sa.func.unnest(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))))
     return column.in_(values)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import date
 from functools import lru_cache
 
@@ -117,52 +117,44 @@ def overall_result(assessment: SelfAssessment, scheme: Scheme) -> RuleResult:
 
 
 def overall_ratings(assessment_ids: Collection[int], scheme: Scheme) -> dict[int, Rating | None]:
-    """The rating `overall_result` gives each assessment, by id, in one query that counts the rated answers by
-    domain and rating instead of loading them (the Step-up sweep rates thousands of teams' latest
-    self-assessments). The value only: the rules' explanations list ratings in answer order, which counts lose.
-    Pass at most a few hundred ids at a time."""
+    """The rating `overall_result` gives each assessment, by id, in one query that counts the rated answers of
+    each domain by rating instead of loading them (the Step-up sweep rates thousands of teams' latest
+    self-assessments): one row per assessment, its counts in columns. The value only: the rules' explanations
+    list ratings in answer order, which counts lose. Pass at most a few hundred ids at a time."""
     if not assessment_ids:
         return {}
     rows = db.session.execute(
-        sa.select(SelfAssessment.id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating,
-                  sa.func.count(AssessmentResponse.id).label("answers"))
+        sa.select(SelfAssessment.id, FrameworkVersion.aggregation, *_COUNTS)
         .join(FrameworkVersion, FrameworkVersion.id == SelfAssessment.framework_version_id)
         .outerjoin(AssessmentResponse, sa.and_(AssessmentResponse.assessment_id == SelfAssessment.id,
                                                AssessmentResponse.rating.is_not(None)))
         .outerjoin(Standard, Standard.id == AssessmentResponse.standard_id)
         .where(one_of(SelfAssessment.id, list(assessment_ids)))
-        .group_by(SelfAssessment.id, FrameworkVersion.aggregation, Standard.domain, AssessmentResponse.rating)
+        .group_by(SelfAssessment.id, FrameworkVersion.aggregation)
     )
-    strategies: dict[int, str] = {}
-    counts: dict[int, list[tuple[Domain, Rating, int]]] = {}
-    for assessment_id, strategy, domain, rating, answers in rows:
-        strategies[assessment_id] = strategy
-        found = counts.setdefault(assessment_id, [])
-        if rating is not None:
-            found.append((domain, rating, answers))
-    return {assessment_id: _overall_from_counts(strategy, counts[assessment_id], scheme.saf_thresholds)
-            for assessment_id, strategy in strategies.items()}
+    return {assessment_id: _overall_from_counts(strategy, counts, scheme.saf_thresholds)
+            for assessment_id, strategy, *counts in rows}
 
 
-def _overall_from_counts(strategy: str, counts: list[tuple[Domain, Rating, int]], thresholds: SafThresholds
-                         ) -> Rating | None:
-    """overall_rating's value from (domain, rating, answers) counts, as ratings_by_domain would list them. The
-    value depends on how many of each rating there are, not their order; a trust's assessments have thousands
-    of different mixes over all five domains but only a few hundred within one domain (or, for SAF scoring,
-    over every statement), so the rules run once per such mix (remembered) rather than once per assessment."""
+#: Domain by domain, each in Rating order: column i * len(Rating) + j counts domain i's answers rated j. One row
+#: an assessment instead of one per domain and rating (twelve, typically): turning rows into Python cost more
+#: than the query.
+_COUNTS = [sa.func.sum(sa.case((sa.and_(Standard.domain == domain, AssessmentResponse.rating == rating), 1),
+                               else_=0))
+           for domain in Domain for rating in Rating]
+
+
+def _overall_from_counts(strategy: str, counts: list[int], thresholds: SafThresholds) -> Rating | None:
+    """overall_rating's value from the answers counted by domain and rating (as `_COUNTS` gives them). The value
+    depends on how many of each rating there are, not their order; a trust's assessments have thousands of
+    different mixes over all five domains but only a few hundred within one domain (or, for SAF scoring, over
+    every statement), so the rules run once per such mix (remembered) rather than once per assessment."""
+    width = len(Rating)
+    domains = [tuple(int(n) for n in counts[start:start + width]) for start in range(0, len(counts), width)]
     if strategy == "saf_scoring":
-        return rating_of_counts(strategy, _by_rating(c for c in counts), thresholds, "statements")
-    domains = [rating_of_counts(strategy, _by_rating(c for c in counts if c[0] is domain), thresholds, "standards")
-               for domain in Domain]
-    return _overall_of_domains(strategy, tuple(domains))
-
-
-def _by_rating(counts: Iterable[tuple[Domain, Rating, int]]) -> tuple[int, ...]:
-    """How many answers carry each rating, in Rating order."""
-    found = dict.fromkeys(Rating, 0)
-    for _, rating, answers in counts:
-        found[rating] += answers
-    return tuple(found.values())
+        return rating_of_counts(strategy, tuple(map(sum, zip(*domains))), thresholds, "statements")
+    return _overall_of_domains(strategy, tuple(rating_of_counts(strategy, by_rating, thresholds, "standards")
+                                               for by_rating in domains))
 
 
 @lru_cache(maxsize=4096)
