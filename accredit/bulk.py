@@ -1,4 +1,5 @@
-"""Writing many rows in one go, the same way on SQLite and PostgreSQL: INSERT ... ON CONFLICT DO NOTHING."""
+"""Many rows in one statement for the sweeps: inserted (insert_new skipping taken keys, insert_all) and looked up
+(one_of). SQLite gets multi-row VALUES and IN lists; PostgreSQL one array per column (see insert_new for why)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,9 +35,10 @@ def insert_new(table: sa.Table, rows: Sequence[dict[str, Any]], *, unique: Seque
 
 
 def insert_all(table: sa.Table, rows: Sequence[dict[str, Any]], *, returning: sa.Column) -> list:
-    """Insert every one of `rows` (dicts with the same keys, every column the table needs: no Python-side
-    defaults are applied) and return their `returning` column in the order given; as insert_new, one array
-    per column on PostgreSQL. For rows no other run can be writing at the same time."""
+    """Insert every one of `rows` (dicts with the same keys) and return their `returning` column in the order
+    given; as insert_new, one array per column on PostgreSQL, where a column left out takes its Python-side
+    default once for the whole statement (give it in the rows if it must differ by row). For rows no other run
+    can be writing at the same time."""
     if not rows:
         return []
     if db.session.get_bind().dialect.name == "postgresql":
@@ -58,9 +60,11 @@ def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str,
                    returning: sa.Column) -> Any:
     """`INSERT INTO table (columns) SELECT * FROM unnest(:many_<column>, ...) [ON CONFLICT (unique) DO NOTHING]
     RETURNING returning`: each array bound with its column's type, so each element is converted as a single
-    row's value would be (enums, UTC times, JSON). WITH ORDINALITY keeps the rows, and so their ids, in order."""
+    row's value would be (enums, UTC times, JSON). WITH ORDINALITY and ORDER BY insert the rows in the order
+    given, so their serial ids and RETURNING come in that order (as SQLAlchemy's own sorted RETURNING assumes
+    of ids assigned by a sequence)."""
     # One dimension: a JSON column's value may itself be a list, which is one element, not a row of elements.
-    arrays = [sa.bindparam(f"many_{name}", type_=postgresql.ARRAY(table.c[name].type, dimensions=1))
+    arrays = [sa.bindparam(f"many_{name}", type_=postgresql.ARRAY(_unbounded(table.c[name].type), dimensions=1))
               for name in columns]
     source = sa.func.unnest(*arrays).table_valued(
         *[sa.column(name, table.c[name].type) for name in columns], with_ordinality="ordinal").render_derived()
@@ -80,5 +84,15 @@ def one_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     self-assessments: 0.60 s -> 0.25 s). The same rows either way."""
     values = list(values)
     if db.session.get_bind().dialect.name == "postgresql":
-        return column.in_(sa.select(sa.func.unnest(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))))
+        array = sa.bindparam(None, values, type_=postgresql.ARRAY(_unbounded(column.type)))
+        return column.in_(sa.select(sa.func.unnest(array)))
     return column.in_(values)
+
+
+def _unbounded(type_: Any) -> Any:
+    """`type_` without its length, for an array's cast: an explicit cast to VARCHAR(n)[] cuts longer text short
+    without a word, where putting it into the column refuses it (and a key cut short could match another)."""
+    if isinstance(type_, sa.String) and type_.length is not None:
+        type_ = type_.copy()
+        type_.length = None
+    return type_

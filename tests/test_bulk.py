@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from accredit.audit import AuditEvent
@@ -90,3 +91,24 @@ def test_insert_all_keeps_json_values_whole(app):
     ids = insert_all(table, rows, returning=table.c.id)
     found = dict(db.session.execute(sa.select(AuditEvent.id, AuditEvent.data).where(AuditEvent.id.in_(ids))).all())
     assert [found[i] for i in ids] == data
+
+
+def test_insert_new_refuses_text_too_long_for_its_column_on_postgresql(app, factory):
+    """An array cast to VARCHAR(255)[] would cut a 300-character key short without a word; it must be refused
+    as a single row's insert refuses it. (SQLite keeps any length.)"""
+    user = factory.user()
+    long_key = "k" * 300
+    if app.config["BACKEND"] != "postgresql":
+        insert_new(TABLE, [row(user.id, long_key, subject="Short")], unique=["dedupe_key"], returning=TABLE.c.id)
+        assert db.session.scalar(sa.select(Notification.dedupe_key)) == long_key
+        return
+    with pytest.raises(sa.exc.DataError, match="too long"):
+        with db.session.begin_nested():
+            insert_new(TABLE, [row(user.id, long_key, subject="Short")], unique=["dedupe_key"], returning=TABLE.c.id)
+    insert_new(TABLE, [row(user.id, "k" * 255, subject="Short")], unique=["dedupe_key"], returning=TABLE.c.id)
+    assert stored_keys() == ["k" * 255]
+    assert db.session.scalars(sa.select(Notification.id).where(one_of(Notification.dedupe_key, [long_key]))).all() == []
+
+
+def stored_keys() -> list[str]:
+    return list(db.session.scalars(sa.select(Notification.dedupe_key)))

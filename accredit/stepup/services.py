@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -177,9 +176,9 @@ def _raise(rows: list[dict[str, Any]]) -> Iterator[LevelProposal]:
     if not ids:
         return iter(())
     made = {p.id: p for p in db.session.scalars(
-        sa.select(LevelProposal).where(one_of(LevelProposal.id, ids)).options(joinedload(LevelProposal.regulation)))}
+        sa.select(LevelProposal).where(one_of(LevelProposal.id, ids)))}
     for proposal in made.values():
-        regulation = proposal.regulation
+        regulation = proposal.regulation  # in the session already: no query
         if "proposals" not in sa.inspect(regulation).unloaded:
             set_committed_value(regulation, "proposals", [*regulation.proposals, proposal])
     return (made[i] for i in ids)
