@@ -6,8 +6,10 @@
 Runs the day before and the sweeps that come before `--sweep` in the month-end run (as bench.run does), then
 `--sweep` `--repeat` times, each in a savepoint rolled back, so that every repeat starts from the same rows; all
 of it is rolled back at the end. Prints each repeat's time and, per repeat, the time spent in the functions
-listed in PHASES (a function called inside another counts in both). Where `bench.run --only sweep` gives one
-figure per sweep, this shows where one sweep's time goes, steadily enough to compare two versions of the code.
+listed in PHASES (a function called inside another counts in both). The process's own caches (the rules'
+answers per mix of ratings, compiled statements) are filled by the first repeat and kept by the others, as a
+running scheduler keeps them from one day to the next. Where `bench.run --only sweep` gives one figure per
+sweep, this shows where one sweep's time goes, steadily enough to compare two versions of the code.
 """
 from __future__ import annotations
 
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", default="stepup_review")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
 
     from accredit import create_app
     from accredit.extensions import db
