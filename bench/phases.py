@@ -25,14 +25,15 @@ from datetime import timedelta
 
 from bench.run import SKIPPED_SWEEPS, _checkpoint, month_end
 
-#: module -> functions timed, for the sweeps whose phases are worth telling apart.
+#: module -> functions timed (`Class.method` for a method), for the sweeps whose phases are worth telling apart. A
+#: function imported by name is timed where it is used (`insert_new` in the notifications' module).
 PHASES = {
     "accredit.stepup.facts": ["regulations", "_periods", "overall_ratings", "_latest_reviews", "_overdue_actions",
                               "_recorded_signals", "_first_submissions", "_first_cycle_reviews", "_plans"],
     "accredit.stepup.queries": ["_position"],
     "accredit.stepup.services": ["ensure_regulations", "store_scores", "review_teams"],
     "accredit.stepup.jobs": ["_reminders"],
-    "accredit.notifications.services": ["notify_many", "taken_keys"],
+    "accredit.notifications.services": ["notify_many", "taken_keys", "_Bodies.render", "insert_new"],
     "accredit.notifications.audiences": ["Audiences._grants"],
     "accredit.assessments.reminders": ["_plan"],
     "accredit.actions.reminders": ["_plan"],
