@@ -84,12 +84,9 @@ def record_many(action: str, subject_type: str, subject_ids: list[int], *, from_
                 reason: str | None = None, workflow_version: str | None = None, data: dict[str, Any] | None = None) -> None:
     """`record` by the system (no actor) for each of many subjects of one table, the same row apart from the
     subject: one INSERT sent with every row, for sweeps that change thousands of records at once."""
-    if not subject_ids:
-        return
-    same = {"at": utcnow(), "actor_id": None, "action": action, "subject_type": subject_type,
-            "from_state": getattr(from_state, "value", from_state), "to_state": getattr(to_state, "value", to_state),
-            "reason": reason, "workflow_version": workflow_version, "data": data}
-    db.session.execute(sa.insert(AuditEvent.__table__), [{**same, "subject_id": id_} for id_ in subject_ids])
+    same = values(action, subject_type=subject_type, from_state=from_state, to_state=to_state, reason=reason,
+                  workflow_version=workflow_version, data=data)
+    write_all([{**same, "subject_id": id_} for id_ in subject_ids])
 
 
 @event.listens_for(Session, "before_flush")

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accredit.assessments.models import AssessmentResponse, SelfAssessment, response_evidence
@@ -124,7 +124,7 @@ def overall_ratings(assessment_ids: Collection[int], scheme: Scheme) -> dict[int
     if not assessment_ids:
         return {}
     rows = db.session.execute(
-        sa.select(SelfAssessment.id, FrameworkVersion.aggregation, *_COUNTS)
+        sa.select(SelfAssessment.id, FrameworkVersion.aggregation, *RATING_COUNTS)
         .join(FrameworkVersion, FrameworkVersion.id == SelfAssessment.framework_version_id)
         .outerjoin(AssessmentResponse, sa.and_(AssessmentResponse.assessment_id == SelfAssessment.id,
                                                AssessmentResponse.rating.is_not(None)))
@@ -136,21 +136,27 @@ def overall_ratings(assessment_ids: Collection[int], scheme: Scheme) -> dict[int
             for assessment_id, strategy, *counts in rows}
 
 
-#: Domain by domain, each in Rating order: column i * len(Rating) + j counts domain i's answers rated j. One row
-#: an assessment instead of one per domain and rating (twelve, typically): turning rows into Python cost more
+#: The rated answers counted by domain and rating, as columns of a query joining AssessmentResponse to Standard:
+#: column i * len(Rating) + j counts domain i's answers rated j (counts_by_domain splits them). One row per
+#: assessment instead of one per domain and rating (twelve, typically): turning rows into Python cost more
 #: than the query.
-_COUNTS = [sa.func.sum(sa.case((sa.and_(Standard.domain == domain, AssessmentResponse.rating == rating), 1),
-                               else_=0))
-           for domain in Domain for rating in Rating]
+RATING_COUNTS = [sa.func.sum(sa.case((sa.and_(Standard.domain == domain, AssessmentResponse.rating == rating), 1),
+                                     else_=0))
+                 for domain in Domain for rating in Rating]
+
+
+def counts_by_domain(counts: list[int]) -> list[tuple[int, ...]]:
+    """A row's RATING_COUNTS columns as one tuple per domain (in Domain order), each how many of each rating."""
+    width = len(Rating)
+    return [tuple(int(n) for n in counts[start:start + width]) for start in range(0, len(counts), width)]
 
 
 def _overall_from_counts(strategy: str, counts: list[int], thresholds: SafThresholds) -> Rating | None:
-    """overall_rating's value from the answers counted by domain and rating (as `_COUNTS` gives them). The value
+    """overall_rating's value from the answers counted by domain and rating (RATING_COUNTS' columns). The value
     depends on how many of each rating there are, not their order; a trust's assessments have thousands of
     different mixes over all five domains but only a few hundred within one domain (or, for SAF scoring, over
     every statement), so the rules run once per such mix (remembered) rather than once per assessment."""
-    width = len(Rating)
-    domains = [tuple(int(n) for n in counts[start:start + width]) for start in range(0, len(counts), width)]
+    domains = counts_by_domain(counts)
     if strategy == "saf_scoring":
         return rating_of_counts(strategy, tuple(map(sum, zip(*domains))), thresholds, "statements")
     return _overall_of_domains(strategy, tuple(rating_of_counts(strategy, by_rating, thresholds, "standards")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from accredit.accreditation.models import Application, EligibilityCheck
 from accredit.actions.models import Action
 from accredit.assessments.models import LONDON, AssessmentResponse, SelfAssessment, london_day
-from accredit.assessments.queries import rating_of_counts
+from accredit.assessments.queries import RATING_COUNTS, counts_by_domain, rating_of_counts
 from accredit.audit import AuditEvent
 from accredit.deadlines.models import DeadlinePause
 from accredit.extensions import db
@@ -264,12 +264,8 @@ def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict
     submitted = (sa.select(team.id.label("team_id"), latest(SelfAssessment.id).label("id"),
                            latest(SelfAssessment.framework_version_id).label("version_id"))
                  .where(team.id.in_(ids)).subquery())
-    # Domain by domain, each in Rating order: counts[i * len(Rating) + j] is domain i's standards rated j.
-    counts = [sa.func.sum(sa.case((sa.and_(Standard.domain == domain, AssessmentResponse.rating == rating), 1),
-                                  else_=0))
-              for domain in Domain for rating in Rating]
     rows = _rows(
-        sa.select(submitted.c.team_id, FrameworkVersion.aggregation, *counts)
+        sa.select(submitted.c.team_id, FrameworkVersion.aggregation, *RATING_COUNTS)
         .select_from(submitted)
         .join(FrameworkVersion, FrameworkVersion.id == submitted.c.version_id)
         .join(AssessmentResponse, AssessmentResponse.assessment_id == submitted.c.id)
@@ -277,14 +273,13 @@ def _self_ratings(ids: Any, cutoff: datetime, thresholds: Any) -> dict[int, dict
         .where(AssessmentResponse.rating.is_not(None))
         .group_by(submitted.c.team_id, FrameworkVersion.aggregation)
     )
-    width = len(Rating)
     rated: dict[tuple, Rating | None] = {}  # (strategy, one domain's counts) -> its rating, for this call
     shared: dict[tuple, dict[Domain, Rating | None]] = {}
     result = {}
-    for team_id, strategy, *by_rating in rows:
+    for team_id, strategy, *counts in rows:
         ratings = []
-        for start in range(0, len(by_rating), width):
-            key = (strategy, tuple(by_rating[start:start + width]))
+        for by_rating in counts_by_domain(counts):
+            key = (strategy, by_rating)
             if key not in rated:
                 rated[key] = rating_of_counts(*key, thresholds)
             ratings.append(rated[key])

@@ -250,7 +250,7 @@ def _decide(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None)
     """Fire `trigger` on the proposal with its decision (who, when, the note), flush, and audit it."""
     fired = _decided(proposal, trigger, by=by, note=note)
     db.session.flush()
-    _audit_decision(proposal, fired, note, by=by)
+    audit.write_all([_decision_audit(proposal, fired, note, by=by)])
 
 
 def _decided(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None) -> Fired:
@@ -259,10 +259,6 @@ def _decided(proposal: LevelProposal, trigger: str, *, by: Any, note: str | None
         fired = PROPOSAL_WORKFLOW.fire(proposal, trigger, reason=note)
         proposal.decided_at, proposal.decided_by_id, proposal.decision_note = utcnow(), getattr(by, "id", None), note
     return fired
-
-
-def _audit_decision(proposal: LevelProposal, fired: Fired, note: str | None, *, by: Any) -> None:
-    audit.write_all([_decision_audit(proposal, fired, note, by=by)])
 
 
 def _decision_audit(proposal: LevelProposal, fired: Fired, note: str | None, *, by: Any) -> dict[str, Any]:
