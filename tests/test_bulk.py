@@ -11,6 +11,7 @@ from accredit.audit import AuditEvent
 from accredit.bulk import insert_all, insert_new, one_of
 from accredit.extensions import db
 from accredit.notifications.models import EmailState, Notification
+from tests.notifications.fixtures import notifications
 from tests.statements import statements_sent
 
 AT = datetime(2026, 3, 1, 7, 0, 12, 345678, tzinfo=UTC)
@@ -23,10 +24,9 @@ def row(user_id: int, key: str, **overrides) -> dict:
             "in_app": True, "created_at": AT, "email_state": EmailState.PENDING, "attempts": 0, **overrides}
 
 
-def stored(ids: list[int]) -> list[tuple]:
-    found = {n.id: n for n in db.session.scalars(sa.select(Notification).where(Notification.id.in_(ids)))}
-    return [(found[i].dedupe_key, found[i].link, found[i].body_text, found[i].body_html, found[i].email_state,
-             found[i].created_at, found[i].in_app) for i in ids]
+def stored() -> list[tuple]:
+    return [(n.dedupe_key, n.link, n.body_text, n.body_html, n.email_state, n.created_at, n.in_app)
+            for n in notifications()]
 
 
 def test_insert_new_returns_the_rows_written_in_the_order_given(app, factory):
@@ -34,9 +34,8 @@ def test_insert_new_returns_the_rows_written_in_the_order_given(app, factory):
     rows = [row(user.id, key) for key in ("c", "a", "b")]
     rows[1].update(link="/self-assessments/3", email_state=EmailState.SKIPPED, in_app=False)
     ids = insert_new(TABLE, rows, unique=["dedupe_key"], returning=TABLE.c.id)
-    db.session.expire_all()
     assert ids == sorted(ids) and len(ids) == 3
-    assert stored(ids) == [
+    assert stored() == [
         ("c", None, rows[0]["body_text"], "<p>Ünïcode ✓</p>", EmailState.PENDING, AT, True),
         ("a", "/self-assessments/3", rows[0]["body_text"], "<p>Ünïcode ✓</p>", EmailState.SKIPPED, AT, False),
         ("b", None, rows[0]["body_text"], "<p>Ünïcode ✓</p>", EmailState.PENDING, AT, True),
@@ -48,10 +47,8 @@ def test_insert_new_skips_taken_keys_and_keeps_what_was_there(app, factory):
     [first] = insert_new(TABLE, [row(user.id, "a", subject="The first")], unique=["dedupe_key"], returning=TABLE.c.id)
     ids = insert_new(TABLE, [row(user.id, "a", subject="The second"), row(user.id, "b")],
                      unique=["dedupe_key"], returning=TABLE.c.id)
-    db.session.expire_all()
     assert len(ids) == 1 and ids[0] != first
-    assert db.session.execute(sa.select(Notification.dedupe_key, Notification.subject).order_by(Notification.id)).all() \
-        == [("a", "The first"), ("b", "About b")]
+    assert [(n.dedupe_key, n.subject) for n in notifications()] == [("a", "The first"), ("b", "About b")]
     assert insert_new(TABLE, [], unique=["dedupe_key"], returning=TABLE.c.id) == []
 
 
@@ -106,9 +103,5 @@ def test_insert_new_refuses_text_too_long_for_its_column_on_postgresql(app, fact
         with db.session.begin_nested():
             insert_new(TABLE, [row(user.id, long_key, subject="Short")], unique=["dedupe_key"], returning=TABLE.c.id)
     insert_new(TABLE, [row(user.id, "k" * 255, subject="Short")], unique=["dedupe_key"], returning=TABLE.c.id)
-    assert stored_keys() == ["k" * 255]
+    assert [n.dedupe_key for n in notifications()] == ["k" * 255]
     assert db.session.scalars(sa.select(Notification.id).where(one_of(Notification.dedupe_key, [long_key]))).all() == []
-
-
-def stored_keys() -> list[str]:
-    return list(db.session.scalars(sa.select(Notification.dedupe_key)))

@@ -1,13 +1,10 @@
 """The dashboard issues the same number of queries for 10 teams as for 1,000: no query per team on any view."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from accredit.accreditation.models import Application, EligibilityCheck
 from accredit.actions.models import Action
@@ -20,6 +17,7 @@ from accredit.org.models import Team, TeamType
 from accredit.roles import Role
 from accredit.visits.models import Visit, VisitRating
 from tests.api.conftest import ApiClient
+from tests.statements import statements_sent
 from tests.factories import PASSWORD
 from workflows.ratings import Domain, Rating
 
@@ -27,20 +25,6 @@ AS_OF = date(2026, 10, 20)
 NOON = datetime(2026, 10, 10, 12, tzinfo=UTC)
 VIEWS = ["/dashboard", "/dashboard/heatmap", "/dashboard/trends", "/dashboard/teams?figure=qrv.covered",
          "/dashboard/export/summary.xlsx", "/dashboard/export/trends.csv"]
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def add_teams(service, framework_version_id: int, owner_id: int, first: int, last: int) -> None:
@@ -98,11 +82,11 @@ def test_same_number_of_queries_for_10_and_1000_teams(client, auth, factory):
     def queries() -> dict[str, int]:
         found = {}
         for view in VIEWS:
-            with counting() as statements:
+            with statements_sent() as statements:
                 response = client.get(f"{view}{'&' if '?' in view else '?'}as_of={AS_OF.isoformat()}")
             assert response.status_code == 200, view
             found[view] = len(statements)
-        with counting() as statements:
+        with statements_sent() as statements:
             body = api.get(f"/api/v1/coverage?as_of={AS_OF.isoformat()}").get_json()
         found["api"] = len(statements)
         found["teams"] = body["active_teams"]

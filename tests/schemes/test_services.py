@@ -9,21 +9,14 @@ from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.schemes.models import SchemeSettings
 from accredit.schemes.services import change_scheme, current_scheme
+from tests.statements import statements_sent
 
 
 def _reads(call) -> tuple[Any, int]:
     """(what `call` returned, SELECTs of scheme_settings sent meanwhile)."""
-    count = 0
-
-    def counter(_conn, _cursor, statement, *_args):
-        nonlocal count
-        count += "FROM scheme_settings" in statement
-
-    sa.event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        return call(), count
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", counter)
+    with statements_sent() as sent:
+        result = call()
+    return result, sum("FROM scheme_settings" in statement for statement in sent)
 
 
 def test_the_scheme_is_read_once_per_transaction(app):

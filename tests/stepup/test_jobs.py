@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from accredit.audit import AuditEvent
 from accredit.extensions import db
 from accredit.org import services as org
 from accredit.notifications.models import Notification
@@ -70,8 +71,6 @@ def test_closed_teams_are_not_reviewed(trust):
 
 def test_proposals_raised_for_several_teams_in_one_run_are_each_audited_once(trust, factory):
     """The sweep flushes a chunk's proposals together, then writes their audit rows: each row names its own."""
-    from accredit.audit import AuditEvent
-
     for team in (trust.ward, trust.surgical_ward):
         factory.signal(team, Severity.RED, date(2026, 6, 19))
     db.session.commit()
@@ -86,8 +85,6 @@ def test_proposals_raised_for_several_teams_in_one_run_are_each_audited_once(tru
 
 def test_withdrawals_and_new_proposals_of_one_run_are_written_and_audited_team_by_team(trust, factory):
     """The sweep flushes withdrawals with the new proposals, then audits each team's in team order."""
-    from accredit.audit import AuditEvent
-
     for team in (trust.sister_ward, trust.surgical_ward):
         factory.signal(team, Severity.RED, date(2026, 6, 1))
     db.session.commit()
