@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+import sqlalchemy as sa
 from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
@@ -62,6 +63,11 @@ def _init_extensions(app: Flask) -> None:
                                    **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from accredit.bulk import binary_arrays
+
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", binary_arrays)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -20,7 +20,8 @@ TABLE = Notification.__table__
 
 def row(user_id: int, key: str, **overrides) -> dict:
     return {"recipient_id": user_id, "kind": "test.bulk", "dedupe_key": key, "subject": f"About {key}",
-            "link": None, "body_text": "It's \"quoted\", {braced} and 100% plain\n", "body_html": "<p>Ünïcode ✓</p>",
+            "link": None, "body_text": "It's \"quoted\", {braced}, C:\\shared\\NULL and 100% plain\n",
+            "body_html": "<p>Ünïcode ✓</p>",
             "in_app": True, "created_at": AT, "email_state": EmailState.PENDING, "attempts": 0, **overrides}
 
 
@@ -105,3 +106,22 @@ def test_insert_new_refuses_text_too_long_for_its_column_on_postgresql(app, fact
     insert_new(TABLE, [row(user.id, "k" * 255, subject="Short")], unique=["dedupe_key"], returning=TABLE.c.id)
     assert [n.dedupe_key for n in notifications()] == ["k" * 255]
     assert db.session.scalars(sa.select(Notification.id).where(one_of(Notification.dedupe_key, [long_key]))).all() == []
+
+
+def test_lists_are_sent_to_postgresql_in_binary(app, factory):
+    """The sweeps' arrays go in PostgreSQL's binary format (bulk.binary_arrays): psycopg's text format quotes and
+    escapes each element in Python. An array of text with quotes, backslashes, NULL-looking words and empty
+    strings, and an array of nothing but NULLs, arrive as they were."""
+    user = factory.user()
+    db.session.flush()
+    if app.config["BACKEND"] == "postgresql":
+        from psycopg.adapt import PyFormat
+        from psycopg.types.array import ListBinaryDumper
+
+        raw = db.session.connection().connection.dbapi_connection
+        assert raw.adapters.get_dumper(list, PyFormat.AUTO) is ListBinaryDumper
+    texts = ['"', "\\", "NULL", "", "{a,b}", " spaced "]
+    insert_new(TABLE, [row(user.id, f"b{i}", body_html=text) for i, text in enumerate(texts)],
+               unique=["dedupe_key"], returning=TABLE.c.id)
+    assert [n.body_html for n in notifications()] == texts
+    assert {n.link for n in notifications()} == {None}
