@@ -62,6 +62,12 @@ def _init_extensions(app: Flask) -> None:
         options["connect_args"] = {"timeout": app.config.get("SQLITE_BUSY_SECONDS", 30),
                                    **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Timestamps come back in UTC whatever the server's own TimeZone (models_base.UTCDateTime relies on it).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args["options"] = f"{connect_args.get('options', '')} -c timezone=UTC".strip()
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         from accredit.bulk import binary_arrays

@@ -9,7 +9,10 @@ of it is rolled back at the end. Prints each repeat's time and, per repeat, the 
 listed in PHASES (a function called inside another counts in both). The process's own caches (the rules'
 answers per mix of ratings, compiled statements) are filled by the first repeat and kept by the others, as a
 running scheduler keeps them from one day to the next. Where `bench.run --only sweep` gives one figure per
-sweep, this shows where one sweep's time goes, steadily enough to compare two versions of the code.
+sweep, this shows where one sweep's time goes, steadily enough to compare two versions of the code. The repeats
+go on inside the month-end run, as scheduling.runner.run_all runs it: the trust's grants are read by the first
+sweep that tells someone, then shared (notifications.audiences.shared_for_run), so that sweep's first repeat
+reads them and the others do not.
 """
 from __future__ import annotations
 
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from accredit import create_app
     from accredit.extensions import db
+    from accredit.notifications.audiences import shared_for_run
     from accredit.scheduling import registry
     from config import Config
 
@@ -90,11 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sweep must be one of {', '.join(names)}")
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=args.database_url, SECRET_KEY="bench")
     now = month_end()
-    with app.app_context():
-        for sweep in sweeps:
-            sweep.run(now - timedelta(days=1))
+    with app.app_context(), shared_for_run():
+        with shared_for_run():
+            for sweep in sweeps:
+                sweep.run(now - timedelta(days=1))
         before = names.index(args.sweep)
-        for sweep in sweeps[:before]:
+        for sweep in sweeps[:before]:  # the month-end run, in which the repeats go on (shared_for_run outside)
             sweep.run(now)
         db.session.flush()
         _checkpoint(db.engine)

@@ -1,11 +1,15 @@
 """Who a notification goes to: an audience (`team_lead`, `division_quality_lead`, ...) resolved to people.
 
-Roles are loaded once per sweep, so resolving an audience for a thousand teams costs one query.
+Roles are loaded once per sweep, so resolving an audience for a thousand teams costs one query; within one run
+of the scheduler's sweeps (`shared_for_run`), once for the whole run.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +17,7 @@ import sqlalchemy as sa
 from accredit.auth.models import RoleAssignment, User
 from accredit.bulk import one_of
 from accredit.extensions import db
+from accredit.notifications.modes import NotificationMode
 from accredit.roles import Role, ScopeKind
 
 #: How an email says why this person is told ("You are told because you are the team lead for Ward 7").
@@ -32,20 +37,51 @@ _WHO: dict[str, tuple[tuple[Role, ...], tuple[ScopeKind, ...]]] = {
 }
 
 
+@dataclass(frozen=True)
+class Person:
+    """What a notification needs of a person it goes to (as a User has them), read with the grants: plain values,
+    so that they stay valid after the sweep that read them commits."""
+
+    id: int
+    name: str
+    email: str
+    active: bool
+    notification_mode: NotificationMode
+
+
+_Holders = dict[tuple[ScopeKind, int | None, Role], list[Person]]
+#: Every grant of the trust, once read in a run of the sweeps (shared_for_run); a list so the first reader fills it.
+_RUN: ContextVar[list[_Holders] | None] = ContextVar("audience_grants_of_run", default=None)
+
+
+@contextmanager
+def shared_for_run() -> Iterator[None]:
+    """Within this block, every trust-wide Audiences() shares one reading of the grants: the scheduler's run
+    (scheduling.runner.run_all) asks for them in three sweeps, each its own transaction, and each reading of a
+    trust's 30,000 grants costs about a second. A grant changed during the run (seconds) is seen by the next run;
+    delivery checks that the person is still active before it sends."""
+    token = _RUN.set([])
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
 class Audiences:
     """Active people by the roles they hold; `people(team, audience)` answers from memory.
 
     The grants are read on the first question, not before: a sweep with nothing owed reads nothing. Given
     `teams`, only the grants that can reach those teams are read (the trust's, and their divisions', services'
     and own), and a question about another team is refused; without, every grant is read (a month-end sweep
-    asks about every team, and loading a whole trust's 30,000 grants with their people costs about a second).
+    asks about every team, and loading a whole trust's 30,000 grants with their people costs about a second),
+    once for the whole run inside shared_for_run().
     """
 
     def __init__(self, teams: Iterable[Any] | None = None) -> None:
         self._teams = None if teams is None else {team.id: team for team in teams}
-        self._holders: dict[tuple[ScopeKind, int | None, Role], list[User]] | None = None
+        self._holders: _Holders | None = None
 
-    def people(self, team: Any, audience: str) -> list[User]:
+    def people(self, team: Any, audience: str) -> list[Person]:
         """The active people in `audience` for `team`, ordered by email; ValueError for an unknown audience, or
         a team these audiences were not made for."""
         if audience not in _WHO:
@@ -60,18 +96,35 @@ class Audiences:
                  for user in holders.get((kind, scope_of[kind], role), ())}
         return sorted(found.values(), key=lambda u: u.email)
 
-    def _grants(self) -> dict[tuple[ScopeKind, int | None, Role], list[User]]:
+    def _grants(self) -> _Holders:
         if self._holders is None:
-            query = (sa.select(RoleAssignment.scope_kind, RoleAssignment.scope_id, RoleAssignment.role, User)
-                     .join(RoleAssignment.user).where(User.active.is_(True)))
-            if self._teams is not None:
-                query = query.where(_reaching(self._teams.values()))
-            # By scope and role, so that a team's audience is a few dictionary look-ups, not a pass over the
-            # grants of its four scopes: a month-end sweep asks for 10,000 teams in a trust of 30,000 grants.
-            self._holders = defaultdict(list)
-            for kind, scope_id, role, user in db.session.execute(query):
-                self._holders[(kind, scope_id, role)].append(user)
+            run = _RUN.get() if self._teams is None else None
+            if run:
+                self._holders = run[0]
+            else:
+                self._holders = _read_grants(None if self._teams is None else _reaching(self._teams.values()))
+                if run is not None:
+                    run.append(self._holders)
         return self._holders
+
+
+def _read_grants(where: sa.ColumnElement[bool] | None) -> _Holders:
+    """The active holders of the grants `where` selects (all without), by scope and role, so that a team's
+    audience is a few dictionary look-ups, not a pass over the grants of its four scopes: a month-end sweep asks
+    for 10,000 teams in a trust of 30,000 grants. A person holding several grants is one Person."""
+    query = (sa.select(RoleAssignment.scope_kind, RoleAssignment.scope_id, RoleAssignment.role, User.id, User.name,
+                       User.email, User.active, User.notification_mode)
+             .join(RoleAssignment.user).where(User.active.is_(True)))
+    if where is not None:
+        query = query.where(where)
+    holders: _Holders = defaultdict(list)
+    people: dict[int, Person] = {}
+    for kind, scope_id, role, *person in db.session.execute(query).tuples():
+        found = people.get(person[0])
+        if found is None:
+            found = people[person[0]] = Person(*person)
+        holders[(kind, scope_id, role)].append(found)
+    return holders
 
 
 def _reaching(teams: Iterable[Any]) -> sa.ColumnElement[bool]:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from accredit.extensions import db
+from accredit.notifications.audiences import shared_for_run
 from accredit.scheduling import registry
 from accredit.scheduling.registry import Sweep
 
@@ -36,17 +37,18 @@ def run_all(now: datetime, sweeps: list[Sweep] | None = None) -> list[SweepResul
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware: use parse_now() for a local time")
     results = []
-    for sweep in registry.sweeps() if sweeps is None else sweeps:
-        try:
-            _write_lock_first()
-            count = sweep.run(now)
-            db.session.commit()
-        except Exception as error:  # one broken sweep must not stop reminders or delivery
-            db.session.rollback()
-            log.exception("sweep %s failed as of %s", sweep.name, now.isoformat())
-            results.append(SweepResult(sweep.name, None, f"{type(error).__name__}: {error}"))
-        else:
-            results.append(SweepResult(sweep.name, count))
+    with shared_for_run():  # the trust's grants read once for every sweep that tells someone
+        for sweep in registry.sweeps() if sweeps is None else sweeps:
+            try:
+                _write_lock_first()
+                count = sweep.run(now)
+                db.session.commit()
+            except Exception as error:  # one broken sweep must not stop reminders or delivery
+                db.session.rollback()
+                log.exception("sweep %s failed as of %s", sweep.name, now.isoformat())
+                results.append(SweepResult(sweep.name, None, f"{type(error).__name__}: {error}"))
+            else:
+                results.append(SweepResult(sweep.name, count))
     return results
 
 

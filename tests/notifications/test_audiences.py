@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from accredit.auth import services as accounts
-from accredit.notifications.audiences import Audiences
+from accredit.extensions import db
+from accredit.notifications.audiences import Audiences, shared_for_run
 from accredit.roles import Role
 from tests.notifications.fixtures import ward  # noqa: F401
 from tests.statements import statements_sent
@@ -63,3 +64,23 @@ def test_audiences_read_for_some_teams_refuse_another(grants):
 def test_audience_unknown_is_refused(grants):
     with pytest.raises(ValueError, match="unknown audience 'owner'"):
         Audiences().people(grants.team, "owner")
+
+
+def test_one_run_of_the_sweeps_reads_the_trusts_grants_once(grants):
+    """Inside shared_for_run (the scheduler's run), trust-wide audiences share one reading, and what they give
+    stays usable after a sweep commits; audiences for some teams read their own. Outside, each reads again."""
+    with shared_for_run():
+        with statements_sent() as statements:
+            first = Audiences().people(grants.team, "team_lead")
+            db.session.commit()  # the first sweep ends
+            again = Audiences().people(grants.other_team, "team_lead")
+        assert len([s for s in statements if "FROM role_assignments" in s]) == 1  # (the rest: teams reloaded)
+        assert [(p.email, p.active) for p in first][0] == ("both@test.nhs.uk", True)
+        assert [p.email.split("@")[0] for p in again] == ["trustlead", "ward9"]
+        with statements_sent() as own:
+            Audiences([grants.team]).people(grants.team, "team")
+        assert len([s for s in own if "FROM role_assignments" in s]) == 1
+    with statements_sent() as outside:
+        Audiences().people(grants.team, "team")
+        Audiences().people(grants.team, "team")
+    assert len([s for s in outside if "FROM role_assignments" in s]) == 2
