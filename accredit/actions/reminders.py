@@ -11,6 +11,7 @@ deadlines are paused hears nothing while the pause lasts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime
 from typing import Any
 
@@ -58,7 +59,8 @@ def send_action_reminders(now: datetime) -> int:
     windows = pause_windows({a.team_id for a in actions}, since=since, today=today)
     audiences = Audiences()
     planned = [p for a in actions for p in _plan(a, windows.get(a.team_id, []), today, scheme, audiences)]
-    return notifications.notify_many((_note(p, today) for p in planned), at=now)
+    return notifications.notify_many((notifications.Owed(p.user, p.key, partial(_note, p, today)) for p in planned),
+                                     at=now)
 
 
 def _plan(action: Action, windows: list[tuple[date, date]], today: date, scheme: Any,

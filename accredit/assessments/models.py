@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,8 +23,10 @@ def london_day(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
+@lru_cache(maxsize=512)
 def period_label(start: date, end: date) -> str:
-    """How a period is named: `March 2026`, or `January to March 2026` for a period of several months."""
+    """How a period is named: `March 2026`, or `January to March 2026` for a period of several months.
+    Remembered: a month-end sweep names the same few periods in 30,000 reminders (strftime is not cheap)."""
     if start.month == end.month:
         return start.strftime("%B %Y")
     return f"{start.strftime('%B')} to {end.strftime('%B %Y')}"

@@ -8,6 +8,7 @@ Teams whose deadlines are paused that day hear nothing; a pause that ends after 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -57,7 +58,8 @@ def send_assessment_reminders(now: datetime) -> int:
     if not planned:
         return 0
     progress = _progress(today)
-    return notifications.notify_many((_note(p, today, progress) for p in planned), at=now)
+    return notifications.notify_many(
+        (notifications.Owed(p.user, p.key, partial(_note, p, today, progress)) for p in planned), at=now)
 
 
 def _chased(today: date) -> list[sa.ColumnElement[bool]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +51,16 @@ class Note:
     in_app: bool = True
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A note for notify_many to make only if `key` is still free: `build()` gives the Note (its subject, context
+    and link), so that a sweep whose owed reminders are nearly all sent already builds only the few that are not."""
+
+    user: Any
+    key: str
+    build: Callable[[], Note]
+
+
 def notify(user: Any, *, kind: str, key: str, subject: str, template: str, context: Mapping[str, Any] | None = None,
            link: str | None = None, in_app: bool = True, at: datetime | None = None) -> Notification | None:
     """Write the notification that `key` names for `user`, unless that key is already claimed.
@@ -67,11 +77,11 @@ def notify(user: Any, *, kind: str, key: str, subject: str, template: str, conte
     return db.session.get(Notification, new_ids[0]) if new_ids else None
 
 
-def notify_many(notes: Iterable[Note], *, at: datetime) -> int:
+def notify_many(notes: Iterable[Note | Owed], *, at: datetime) -> int:
     """Write each of `notes` as notify() would, CHUNK rows to an INSERT; returns how many rows were written.
 
     A note for an inactive person, or whose key is already claimed (by an earlier note of this batch too), is
-    skipped without being rendered: one `taken_keys` query per chunk. Rows go in the order given. As in
+    skipped without being rendered (an Owed one without being built): one `taken_keys` query per chunk. Rows go in the order given. As in
     notify(), the insert is `ON CONFLICT (dedupe_key) DO NOTHING`, so of two schedulers racing through the
     same batch each key is written exactly once and neither transaction is aborted. Flushes.
     """
@@ -89,11 +99,12 @@ def notify_many(notes: Iterable[Note], *, at: datetime) -> int:
     return written
 
 
-def _write_chunk(notes: list[Note], at: datetime) -> list[int]:
+def _write_chunk(notes: list[Note | Owed], at: datetime) -> list[int]:
     """Render and insert the notes whose person is active and whose key is free; the ids of the rows written."""
     taken = taken_keys([n.key for n in notes if n.user.active])
     bodies = _Bodies()
-    rows = [_row(n, at, bodies) for n in notes if n.user.active and n.key not in taken]
+    rows = [_row(n.build() if isinstance(n, Owed) else n, at, bodies)
+            for n in notes if n.user.active and n.key not in taken]
     if not rows:
         return []
     # taken_keys' query has just flushed the session, so every recipient is in the database.

@@ -78,6 +78,23 @@ def test_notify_many_neither_rewrites_nor_renders_a_claimed_key(ward, renders):
     assert renders == [f"{DIGEST}.txt", f"{DIGEST}.html"]
 
 
+def test_owed_notes_are_built_only_when_their_key_is_free(ward, renders):
+    """An Owed note's subject, context and link are made after the key check: a sweep whose 23,000 owed
+    reminders are all sent but 98 builds 98."""
+    write_notification(ward.lead, "test:1", at=AT, subject="The first")
+    built: list[str] = []
+
+    def owed(user, key):
+        return services.Owed(user, key, lambda: built.append(key) or note(user, key))
+
+    written = services.notify_many([owed(ward.lead, "test:1"), owed(ward.nurse, "test:2"), owed(ward.lead, "test:2"),
+                                    note(ward.lead, "test:3")], at=AT)
+    db.session.commit()
+    assert (written, built) == (2, ["test:2"])
+    assert [(k, email) for k, email, *_ in rows()] == [
+        ("test:1", "lead@test.nhs.uk"), ("test:2", "nurse@test.nhs.uk"), ("test:3", "lead@test.nhs.uk")]
+
+
 def test_notify_many_skips_an_inactive_person_without_rendering(ward, renders):
     accounts.set_active(ward.nurse, False)
     written = services.notify_many([note(ward.nurse, "test:1"), note(ward.lead, "test:2")], at=AT)
