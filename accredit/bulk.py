@@ -75,6 +75,36 @@ def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str,
     return statement.returning(returning)
 
 
+def update_each(table: sa.Table, rows: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+                fixed: dict[str, Any] | None = None) -> int:
+    """For each (match, new) of `rows`, `UPDATE table SET new's columns (and `fixed`) WHERE match's columns equal
+    its values`; returns how many rows matched in all. Every match and every new has the same keys.
+
+    On PostgreSQL one statement, `UPDATE ... FROM unnest(...)`, one array per column: an executemany ran one
+    UPDATE per row (the Step-up sweep stores 10,000 scores at a time). SQLite sends the one UPDATE with every row.
+    The match is on values given, so a version column checked and bumped goes both in match and in new."""
+    if not rows:
+        return 0
+    matched, changed = tuple(rows[0][0]), tuple(rows[0][1])
+    if db.session.get_bind().dialect.name != "postgresql":
+        statement = (sa.update(table).where(*[table.c[c] == sa.bindparam(f"m_{c}") for c in matched])
+                     .values({**{c: sa.bindparam(f"n_{c}") for c in changed}, **(fixed or {})}))
+        params = [{**{f"m_{c}": v for c, v in match.items()}, **{f"n_{c}": v for c, v in new.items()}}
+                  for match, new in rows]
+        return db.session.execute(statement, params).rowcount
+    names = [f"m_{c}" for c in matched] + [f"n_{c}" for c in changed]
+    types = [table.c[c].type for c in matched] + [table.c[c].type for c in changed]
+    arrays = [sa.bindparam(name, [match[name[2:]] for match, _ in rows] if name.startswith("m_")
+                           else [new[name[2:]] for _, new in rows],
+                           type_=postgresql.ARRAY(_unbounded(type_), dimensions=1))
+              for name, type_ in zip(names, types)]
+    source = sa.func.unnest(*arrays).table_valued(
+        *[sa.column(name, type_) for name, type_ in zip(names, types)]).render_derived(name="each_row")
+    statement = (sa.update(table).where(*[table.c[c] == source.c[f"m_{c}"] for c in matched])
+                 .values({**{c: source.c[f"n_{c}"] for c in changed}, **(fixed or {})}))
+    return db.session.execute(statement).rowcount
+
+
 def one_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     """`column IN (values)` for a sweep's long lists (hundreds of ids or keys a chunk). On PostgreSQL it is
     `column IN (SELECT unnest(:array))`, one parameter: an IN list binds one parameter per value, and psycopg

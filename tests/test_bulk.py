@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from accredit.audit import AuditEvent
-from accredit.bulk import insert_all, insert_new, one_of
+from accredit.bulk import insert_all, insert_new, one_of, update_each
 from accredit.extensions import db
 from accredit.notifications.models import EmailState, Notification
 from tests.notifications.fixtures import notifications
@@ -125,3 +125,20 @@ def test_lists_are_sent_to_postgresql_in_binary(app, factory):
                unique=["dedupe_key"], returning=TABLE.c.id)
     assert [n.body_html for n in notifications()] == texts
     assert {n.link for n in notifications()} == {None}
+
+
+def test_update_each_sets_each_rows_values_where_its_match_holds(app, factory):
+    """One UPDATE for many rows (one array per column on PostgreSQL): each row gets its own values and the fixed
+    ones, a row whose match no longer holds (a version changed meanwhile) is left alone and not counted."""
+    user = factory.user()
+    db.session.flush()
+    ids = insert_new(TABLE, [row(user.id, f"u{i}") for i in range(3)], unique=["dedupe_key"], returning=TABLE.c.id)
+    matched = update_each(TABLE, [({"id": ids[0], "attempts": 0}, {"attempts": 5, "link": "/a"}),
+                                  ({"id": ids[1], "attempts": 9}, {"attempts": 6, "link": "/b"}),  # stale
+                                  ({"id": ids[2], "attempts": 0}, {"attempts": 7, "link": None})],
+                          fixed={"last_error": "fixed"})
+    db.session.expire_all()
+    assert matched == 2
+    assert [(n.attempts, n.link, n.last_error) for n in notifications()] == [
+        (5, "/a", "fixed"), (0, None, None), (7, None, "fixed")]
+    assert update_each(TABLE, []) == 0

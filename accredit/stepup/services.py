@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from accredit import audit
 from accredit.assessments.models import london_day
-from accredit.bulk import insert_all, insert_new, one_of
+from accredit.bulk import insert_all, insert_new, one_of, update_each
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.org.models import Team
@@ -212,7 +212,7 @@ def _review(team: Team, found: queries.Position, today: date, scheme: Any
 
 def store_scores(found: Iterable[queries.Position], *, today: date) -> None:
     """Store each position's risk score on its regulation, reviewed `today`, as `review_team` does, for many
-    teams in one UPDATE (executemany) instead of one flush each; `review_team` then finds them stored.
+    teams in one UPDATE (bulk.update_each) instead of one flush each; `review_team` then finds them stored.
 
     Positions without a regulation are left to `review_team`. Each row's version is checked and bumped as the
     ORM's flush would (raises StaleDataError if a regulation changed since it was read). Side effects: score,
@@ -223,15 +223,11 @@ def store_scores(found: Iterable[queries.Position], *, today: date) -> None:
     if not changed:
         return
     db.session.flush()  # pending changes first, so that each version read below is the stored one
-    table = StepupRegulation.__table__
-    statement = (sa.update(table).where(table.c.id == sa.bindparam("row_id"),
-                                        table.c.version == sa.bindparam("row_version"))
-                 .values(score=sa.bindparam("new_score"), reviewed_on=today, version=sa.bindparam("new_version")))
-    result = db.session.execute(statement, [
-        {"row_id": r.id, "row_version": r.version, "new_score": score, "new_version": r.version + 1}
-        for r, score in changed])
-    if result.rowcount != len(changed):
-        raise StaleDataError(f"stepup_regulations: {len(changed)} rows to update, {result.rowcount} matched")
+    matched = update_each(StepupRegulation.__table__, [
+        ({"id": r.id, "version": r.version}, {"score": score, "version": r.version + 1}) for r, score in changed],
+        fixed={"reviewed_on": today})
+    if matched != len(changed):
+        raise StaleDataError(f"stepup_regulations: {len(changed)} rows to update, {matched} matched")
     for regulation, score in changed:  # the objects as stored, not as changed: the next flush has nothing to write
         version = regulation.version + 1
         for key, value in (("score", score), ("reviewed_on", today), ("version", version)):
