@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
 from accredit.actions.models import Action
@@ -195,7 +196,17 @@ def cycle_facts(cycles: Mapping[int, Cycle]) -> dict[int, dict[str, StepDone]]:
 
 def _first_submissions(spans: Mapping[int, _Span]) -> dict[int, Any]:
     """Each team's first self-assessment submitted in its cycle: (team_id, submitted_at, period_start,
-    period_end) rows, read without loading the assessments."""
+    period_end) rows, read without loading the assessments.
+
+    On PostgreSQL each team's own span is joined in (one array per column) and only its first row comes back
+    (`DISTINCT ON`): reading every submission from the earliest cycle's start to the latest's end and keeping
+    the first in Python took ~0.8 s a month-end sweep (about 20 rows a team). SQLite reads that range."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _first_submissions_by_span(spans)
+    return _first_submissions_in_range(spans)
+
+
+def _first_submissions_in_range(spans: Mapping[int, _Span]) -> dict[int, Any]:
     first: dict[int, Any] = {}
     for row in db.session.execute(
             sa.select(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.period_start,
@@ -205,6 +216,24 @@ def _first_submissions(spans: Mapping[int, _Span]) -> dict[int, Any]:
         if row.team_id not in first and spans[row.team_id].has_moment(row.submitted_at):
             first[row.team_id] = row
     return first
+
+
+def _first_submissions_by_span(spans: Mapping[int, _Span]) -> dict[int, Any]:
+    stamp = postgresql.ARRAY(sa.DateTime(timezone=True), dimensions=1)
+    span = sa.func.unnest(
+        sa.bindparam("span_team", list(spans), type_=postgresql.ARRAY(sa.Integer, dimensions=1)),
+        sa.bindparam("span_first", [s.first for s in spans.values()], type_=stamp),
+        sa.bindparam("span_after", [s.after for s in spans.values()], type_=stamp),
+    ).table_valued(sa.column("team_id", sa.Integer), sa.column("first", sa.DateTime(timezone=True)),
+                   sa.column("after", sa.DateTime(timezone=True))).render_derived(name="span")
+    rows = db.session.execute(
+        sa.select(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.period_start,
+                  SelfAssessment.period_end)
+        .join(span, span.c.team_id == SelfAssessment.team_id)
+        .where(SelfAssessment.submitted_at >= span.c.first, SelfAssessment.submitted_at < span.c.after)
+        .distinct(SelfAssessment.team_id)
+        .order_by(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.id))
+    return {row.team_id: row for row in rows}
 
 
 def _first_cycle_reviews(spans: Mapping[int, _Span]) -> dict[int, Visit]:
