@@ -117,3 +117,20 @@ def test_the_cycle_steps_show_what_the_team_did_in_the_cycle(trust, factory):
 def test_a_step_not_done_by_its_due_date_is_overdue(trust):
     found = queries.position(trust.ward, date(2026, 7, 1), SCHEME)
     assert [s.state for s in found.steps] == ["overdue", "overdue", "due", "due"]
+
+
+def test_late_is_judged_by_the_london_day_of_submission(trust, factory):
+    """Due on 14 May (British Summer Time): 22:59 UTC on the 14th is still the 14th in London, 23:00 UTC is the
+    15th, so late. On PostgreSQL the database leaves out only submissions that cannot be late (facts._periods)."""
+    from datetime import UTC, datetime
+
+    on_time = factory.self_assessment(trust.ward, date(2026, 4, 1), Rating.GOOD, submitted_on=date(2026, 4, 14))
+    on_time.submitted_at = datetime(2026, 4, 14, 22, 59, 59, tzinfo=UTC)
+    just_late = factory.self_assessment(trust.ward, date(2026, 5, 1), Rating.GOOD, submitted_on=date(2026, 5, 14))
+    just_late.submitted_at = datetime(2026, 5, 14, 23, 0, tzinfo=UTC)
+    factory.commit()
+    assert (on_time.due_on, just_late.due_on) == (date(2026, 4, 14), date(2026, 5, 14))
+
+    found = queries.position(trust.ward, TODAY, SCHEME)
+
+    assert reasons(found) == [("Self-assessment for May 2026 submitted late", "green", 2)]
