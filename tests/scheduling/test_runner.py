@@ -12,9 +12,9 @@ from accredit.scheduling.registry import Sweep
 from accredit.scheduling.runner import parse_now, run_all
 from tests.notifications.fixtures import OPENED, notifications, smtp, ward  # noqa: F401
 
-SWEEPS = ["open_periods", "close_ended_periods", "assessment_reminders", "visit_reminders", "action_reminders",
-          "lapse_invitations", "invitation_reminders", "panel_reminders", "expire_awards", "award_expiry_reminders",
-          "stepup_review", "daily_digests", "deliver_notifications",
+SWEEPS = ["open_periods", "close_ended_periods", "assessment_reminders", "stepup_review", "visit_reminders",
+          "action_reminders", "lapse_invitations", "invitation_reminders", "panel_reminders", "expire_awards",
+          "award_expiry_reminders", "daily_digests", "deliver_notifications",
           "purge_deleted_evidence", "sweep_evidence_store"]
 
 
@@ -40,9 +40,9 @@ def counts(result) -> list[int]:
 def test_jobs_run_prints_each_sweep_and_exits_zero(jobs, ward, smtp):
     first = jobs("2026-01-07T09:00")
     assert (first.exit_code, first.stdout) == (0, "open_periods: 2\nclose_ended_periods: 0\nassessment_reminders: 5\n"
-                                                   "visit_reminders: 0\naction_reminders: 0\n"
+                                                   "stepup_review: 0\nvisit_reminders: 0\naction_reminders: 0\n"
                                                    "lapse_invitations: 0\ninvitation_reminders: 0\npanel_reminders: 0\n"
-                                                   "expire_awards: 0\naward_expiry_reminders: 0\nstepup_review: 0\n"
+                                                   "expire_awards: 0\naward_expiry_reminders: 0\n"
                                                    "daily_digests: 0\ndeliver_notifications: 5\n"
                                                    "purge_deleted_evidence: 0\nsweep_evidence_store: 0\n")
     again = jobs("2026-01-07T09:00")
