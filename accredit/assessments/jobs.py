@@ -42,8 +42,8 @@ def teams_without(period: Period) -> list[Team]:
 def close_ended_periods(now: datetime) -> int:
     """Mark every unsubmitted self-assessment whose period has ended as missed; returns how many."""
     today = services.today_in_london(now)
-    ended = db.session.scalars(
-        sa.select(SelfAssessment).where(
+    ended = db.session.execute(  # rows, not objects: at month end every team's period closes at once
+        sa.select(SelfAssessment.id, SelfAssessment.status).where(
             SelfAssessment.period_end < today,
             SelfAssessment.status.in_([AssessmentStatus.OPEN, AssessmentStatus.IN_PROGRESS]),
         )

@@ -247,8 +247,9 @@ class _StandIn:
     status: AssessmentStatus
 
 
-def close_all_missed(assessments: Sequence[SelfAssessment], *, now: datetime) -> int:
-    """`close_missed` for each of `assessments` at once; returns how many were closed.
+def close_all_missed(assessments: Sequence[Any], *, now: datetime) -> int:
+    """`close_missed` for each of `assessments` at once (objects, or rows of their id and status); returns how
+    many were closed.
 
     At month end every unsubmitted period closes together, so the workflow is asked once per state (it refuses
     with IllegalTrigger, changing nothing, if `close_period` is not allowed from it), then each state's rows are
@@ -266,7 +267,8 @@ def close_all_missed(assessments: Sequence[SelfAssessment], *, now: datetime) ->
         for start in range(0, len(ids), OPEN_BATCH):
             closed += _close_batch(ids[start:start + OPEN_BATCH], fired, now)
     for assessment in assessments:
-        db.session.expire(assessment)
+        if isinstance(assessment, SelfAssessment):
+            db.session.expire(assessment)
     return closed
 
 
