@@ -1,0 +1,43 @@
+"""bench.run's month-end run on a small synthetic trust: run as the scheduler runs it, on a copy of the database
+that is dropped afterwards, so the trust itself is left as it was; run again, it does nothing."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from accredit.demo import import_shipped_frameworks
+from accredit.extensions import db
+from bench import run
+from bench.generate import populate
+from tests.perf.test_bench_phases import counts
+
+
+def test_the_month_end_run_works_on_a_copy_and_leaves_the_trust_as_it_was(app, capsys):
+    import_shipped_frameworks()
+    db.session.commit()
+    populate(db.engine, db.metadata, as_of=datetime.now(UTC).date(), teams=5, months=36)
+    db.session.remove()
+    before = counts()
+    db.session.remove()
+    db.engine.dispose()  # a database with connections cannot be PostgreSQL's template
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    assert run.main(["--database-url", url, "--only", "sweep"]) == 0
+
+    out = capsys.readouterr().out
+    side_by_side = "2 sweeps at a time" if app.config["BACKEND"] == "postgresql" else "1 sweeps at a time"
+    assert side_by_side in out
+    written = int(re.search(r"^  notifications written: (\d+)$", out, flags=re.MULTILINE).group(1))
+    assert written > 0
+    assert re.search(r"^month-end run +[\d.]+ s against a limit of 10 s", out, flags=re.MULTILINE)
+    assert re.search(r"^  run again as of the same time: [\d.]+ s, 0 done", out, flags=re.MULTILINE)
+    assert counts() == before
+    if app.config["BACKEND"] == "postgresql":
+        name = sa.engine.make_url(url).database + "_sweep_copy"
+        assert db.session.scalar(sa.text("SELECT count(*) FROM pg_database WHERE datname = :name"),
+                                 {"name": name}) == 0
+    else:
+        assert not Path(f"{sa.engine.make_url(url).database}.sweep-copy").exists()
