@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -62,24 +63,28 @@ def _init_extensions(app: Flask) -> None:
         options["connect_args"] = {"timeout": app.config.get("SQLITE_BUSY_SECONDS", 30),
                                    **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Timestamps come back in UTC whatever the server's own TimeZone (models_base.UTCDateTime relies on it).
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        connect_args = dict(options.get("connect_args", {}))
-        connect_args["options"] = f"{connect_args.get('options', '')} -c timezone=UTC".strip()
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        from accredit.bulk import binary_arrays
-
-        with app.app_context():
-            sa.event.listen(db.engine, "connect", binary_arrays)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            sa.event.listen(db.engine, "connect", _postgresql_connected)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     api.init_app(app)
     from accredit import models  # noqa: F401  (every table registered before Alembic looks)
     from accredit import predicates  # noqa: F401  (every domain's permission predicates registered)
+
+
+def _postgresql_connected(dbapi_connection: Any, _record: Any) -> None:
+    """Each new PostgreSQL connection: its session in UTC, whatever the server's or a pooler's own TimeZone
+    (models_base.UTCDateTime takes psycopg's timestamps as they come, and they come in the session's zone), and
+    Python lists sent in binary (bulk.binary_arrays)."""
+    from accredit.bulk import binary_arrays
+
+    if dbapi_connection.info.parameter_status("TimeZone") != "UTC":
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+    binary_arrays(dbapi_connection)
 
 
 def _register_blueprints(app: Flask) -> None:

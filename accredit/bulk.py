@@ -119,8 +119,8 @@ def one_of(column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
     return column.in_(values)
 
 
-def binary_arrays(dbapi_connection: Any, _record: Any) -> None:
-    """Send Python lists to PostgreSQL in its binary array format (engine "connect" listener, psycopg).
+def binary_arrays(dbapi_connection: Any) -> None:
+    """Send Python lists to PostgreSQL in its binary array format (a new psycopg connection, from create_app).
 
     psycopg's default for a list is the text format, built in Python: each element is searched for characters
     that need quoting, and quoted text has its quotes and backslashes escaped by a regular expression. For a

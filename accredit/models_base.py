@@ -32,9 +32,10 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        """None on PostgreSQL: psycopg already gives aware datetimes in the connection's time zone, which
-        create_app sets to UTC (`datetime.UTC` itself), so there is nothing to do for each of the hundreds of
-        thousands of timestamps a sweep reads (about a microsecond each through process_result_value)."""
+        """None on PostgreSQL: psycopg already gives aware datetimes in the session's time zone, which
+        create_app sets to UTC on every connection (`datetime.UTC` itself), so there is nothing to do for each of
+        the hundreds of thousands of timestamps a sweep reads (about a microsecond each through
+        process_result_value)."""
         if dialect.name == "postgresql":
             return None
         return super().result_processor(dialect, coltype)

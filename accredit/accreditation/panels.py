@@ -14,6 +14,7 @@ from accredit import audit
 from accredit.accreditation import membership, notices
 from accredit.accreditation.common import ApplicationError, ConflictRefused, clean, fire
 from accredit.accreditation.models import Application, PanelDecision, PanelMember, PanelStage
+from accredit.auth.models import User
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.permissions import has_role
@@ -210,10 +211,11 @@ def improvement_plan(application: Application, decision: PanelDecision, *, by: A
     from accredit.actions.services import ActionSpec, raise_action
 
     leads = notices.team_leads(application)
+    owner = db.session.get(User, leads[0].id) if leads else None  # audiences give Person values; an owner is a User
     ratings = decision.domain_ratings()
     specs = [ActionSpec(
         title=f"Improve {d.label} from {ratings[d].label} towards Outstanding",
-        owner=leads[0] if leads else None, due_on=today + timedelta(days=scheme.improvement_plan_days),
+        owner=owner, due_on=today + timedelta(days=scheme.improvement_plan_days),
         finding=decision.reasons[d.value], domain=d,
         description=f"Improvement plan agreed with {scheme.improvement_partner} after the accreditation panel of "
                     f"{decision.panel_date:%-d %B %Y}: {decision.explanation}")

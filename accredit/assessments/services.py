@@ -254,8 +254,8 @@ def close_all_missed(assessments: Sequence[Any], *, now: datetime) -> int:
     At month end every unsubmitted period closes together, so the workflow is asked once per state (it refuses
     with IllegalTrigger, changing nothing, if `close_period` is not allowed from it), then each state's rows are
     updated in batches of OPEN_BATCH, only while still in that state: one submitted meanwhile stays submitted.
-    Side effects: status missed, closed_at, version bumped, audit `close_period` for each; the objects are
-    expired so they reload as they now are.
+    Side effects: status missed, closed_at, version bumped, audit `close_period` for each; objects given are
+    expired so they reload as they now are (rows given are only read).
     """
     db.session.flush()  # the caller's pending changes first: the UPDATE below reads the stored state
     by_state: dict[AssessmentStatus, list[int]] = {}

@@ -5,8 +5,9 @@ of the scheduler's sweeps (`shared_for_run`), once for the whole run.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -50,8 +51,23 @@ class Person:
 
 
 _Holders = dict[tuple[ScopeKind, int | None, Role], list[Person]]
-#: Every grant of the trust, once read in a run of the sweeps (shared_for_run); a list so the first reader fills it.
-_RUN: ContextVar[list[_Holders] | None] = ContextVar("audience_grants_of_run", default=None)
+
+
+class _Shared:
+    """Every grant of the trust, read once in a run of the sweeps (shared_for_run) by whichever sweep asks first;
+    the run's sweeps may be threads side by side (scheduling.runner), so the first reading is made under a lock."""
+
+    def __init__(self) -> None:
+        self.lock, self.holders = threading.Lock(), None
+
+    def holders_read_by(self, read: Callable[[], _Holders]) -> _Holders:
+        with self.lock:
+            if self.holders is None:
+                self.holders = read()
+            return self.holders
+
+
+_RUN: ContextVar[_Shared | None] = ContextVar("audience_grants_of_run", default=None)
 
 
 @contextmanager
@@ -60,7 +76,7 @@ def shared_for_run() -> Iterator[None]:
     (scheduling.runner.run_all) asks for them in three sweeps, each its own transaction, and each reading of a
     trust's 30,000 grants costs about a second. A grant changed during the run (seconds) is seen by the next run;
     delivery checks that the person is still active before it sends."""
-    token = _RUN.set([])
+    token = _RUN.set(_Shared())
     try:
         yield
     finally:
@@ -99,12 +115,10 @@ class Audiences:
     def _grants(self) -> _Holders:
         if self._holders is None:
             run = _RUN.get() if self._teams is None else None
-            if run:
-                self._holders = run[0]
+            if run is not None:
+                self._holders = run.holders_read_by(lambda: _read_grants(None))
             else:
                 self._holders = _read_grants(None if self._teams is None else _reaching(self._teams.values()))
-                if run is not None:
-                    run.append(self._holders)
         return self._holders
 
 

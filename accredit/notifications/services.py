@@ -81,9 +81,9 @@ def notify_many(notes: Iterable[Note | Owed], *, at: datetime) -> int:
     """Write each of `notes` as notify() would, CHUNK rows to an INSERT; returns how many rows were written.
 
     A note for an inactive person, or whose key is already claimed (by an earlier note of this batch too), is
-    skipped without being rendered (an Owed one without being built): one `taken_keys` query per chunk. Rows go in the order given. As in
-    notify(), the insert is `ON CONFLICT (dedupe_key) DO NOTHING`, so of two schedulers racing through the
-    same batch each key is written exactly once and neither transaction is aborted. Flushes.
+    skipped without being rendered (an Owed one without being built): one `taken_keys` query per chunk. Rows go
+    in the order given. As in notify(), the insert is `ON CONFLICT (dedupe_key) DO NOTHING`, so of two schedulers
+    racing through the same batch each key is written exactly once and neither transaction is aborted. Flushes.
     """
     written, chunk, seen = 0, [], set()
     for note in notes:

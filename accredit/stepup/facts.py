@@ -106,7 +106,8 @@ def _periods(team_ids: Sequence[int], since: date, today: date) -> tuple[dict[in
         sa.select(*columns).where(*window, SelfAssessment.status.in_(RATED)).distinct(SelfAssessment.team_id)
         .order_by(SelfAssessment.team_id, SelfAssessment.period_start.desc()))}
     may_count = sa.or_(SelfAssessment.status == AssessmentStatus.MISSED,
-                       SelfAssessment.submitted_at >= sa.cast(SelfAssessment.due_on, sa.DateTime(timezone=True))
+                       SelfAssessment.submitted_at >= sa.func.timezone("UTC", sa.cast(SelfAssessment.due_on,
+                                                                                     sa.DateTime))
                        + sa.literal_column("interval '23 hours'"))
     started = _grouped(db.session.execute(
         sa.select(*columns).where(*window, SelfAssessment.period_start <= today, may_count)

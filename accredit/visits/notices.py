@@ -9,7 +9,7 @@ no reminder while the pause lasts, and a pause that ends after the factual accur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,7 +117,8 @@ def send_visit_reminders(now: datetime) -> int:
     today, scheme = today_in_london(now), current_scheme()
     visits = db.session.scalars(
         sa.select(Visit).join(Team, Team.id == Visit.team_id)
-        .where(sa.or_(sa.and_(Visit.status == VisitStatus.SCHEDULED, Visit.visit_date > today),
+        .where(sa.or_(sa.and_(Visit.status == VisitStatus.SCHEDULED, Visit.visit_date > today,  # in reminder range
+                              Visit.visit_date <= today + timedelta(days=scheme.visit_reminder_days)),
                       sa.and_(Visit.status == VisitStatus.FACTUAL_ACCURACY, Visit.team_comments_closed_at.is_(None),
                               Visit.factual_accuracy_due.is_not(None))))
         .options(joinedload(Visit.team).joinedload(Team.service).joinedload(Service.division),

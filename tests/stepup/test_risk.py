@@ -120,17 +120,20 @@ def test_a_step_not_done_by_its_due_date_is_overdue(trust):
 
 
 def test_late_is_judged_by_the_london_day_of_submission(trust, factory):
-    """Due on 14 May (British Summer Time): 22:59 UTC on the 14th is still the 14th in London, 23:00 UTC is the
-    15th, so late. On PostgreSQL the database leaves out only submissions that cannot be late (facts._periods)."""
+    """Due on the 14th. In British Summer Time 22:59 UTC on the 14th is still the 14th in London and 23:00 UTC is
+    the 15th, so late; in winter 23:30 UTC on the 14th is still the 14th. On PostgreSQL the database leaves out
+    only submissions that cannot be late (facts._periods); the London day decides for the rest."""
     from datetime import UTC, datetime
 
-    on_time = factory.self_assessment(trust.ward, date(2026, 4, 1), Rating.GOOD, submitted_on=date(2026, 4, 14))
-    on_time.submitted_at = datetime(2026, 4, 14, 22, 59, 59, tzinfo=UTC)
-    just_late = factory.self_assessment(trust.ward, date(2026, 5, 1), Rating.GOOD, submitted_on=date(2026, 5, 14))
-    just_late.submitted_at = datetime(2026, 5, 14, 23, 0, tzinfo=UTC)
+    submitted = {(2026, 1, 1): datetime(2026, 1, 14, 23, 30, tzinfo=UTC),  # GMT: on time
+                 (2026, 4, 1): datetime(2026, 4, 14, 22, 59, 59, tzinfo=UTC),  # BST: on time
+                 (2026, 5, 1): datetime(2026, 5, 14, 23, 0, tzinfo=UTC)}  # BST: the 15th in London, late
+    for start, at in submitted.items():
+        assessment = factory.self_assessment(trust.ward, date(*start), Rating.GOOD, submitted_on=date(*start))
+        assessment.submitted_at = at
+        assert assessment.due_on == date(start[0], start[1], 14)
     factory.commit()
-    assert (on_time.due_on, just_late.due_on) == (date(2026, 4, 14), date(2026, 5, 14))
 
-    found = queries.position(trust.ward, TODAY, SCHEME)
+    found = queries.position(trust.ward, date(2026, 6, 30), SCHEME)
 
     assert reasons(found) == [("Self-assessment for May 2026 submitted late", "green", 2)]
