@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, seconds in spent.most_common():
             print(f"  {seconds / args.repeat:6.2f} s  {label}")
         db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()  # no connection left behind (a database with connections cannot be a template)
     return 0
 
 
