@@ -21,12 +21,17 @@ def counts() -> tuple[int, int]:
             db.session.scalar(sa.select(sa.func.count(LevelProposal.id))))
 
 
-def test_phases_repeat_the_same_work_and_leave_nothing_behind(app, capsys):
+def small_trust() -> tuple[int, int]:
+    """The synthetic trust at 5 teams x 36 months, committed; its counts()."""
     import_shipped_frameworks()
     db.session.commit()
     populate(db.engine, db.metadata, as_of=datetime.now(UTC).date(), teams=5, months=36)
     db.session.remove()
-    before = counts()
+    return counts()
+
+
+def test_phases_repeat_the_same_work_and_leave_nothing_behind(app, capsys):
+    before = small_trust()
 
     assert phases.main(["--database-url", app.config["SQLALCHEMY_DATABASE_URI"], "--sweep", "assessment_reminders",
                         "--repeat", "2"]) == 0

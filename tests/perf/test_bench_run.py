@@ -3,24 +3,17 @@ that is dropped afterwards, so the trust itself is left as it was; run again, it
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from accredit.demo import import_shipped_frameworks
 from accredit.extensions import db
 from bench import run
-from bench.generate import populate
-from tests.perf.test_bench_phases import counts
+from tests.perf.test_bench_phases import counts, small_trust
 
 
 def test_the_month_end_run_works_on_a_copy_and_leaves_the_trust_as_it_was(app, capsys):
-    import_shipped_frameworks()
-    db.session.commit()
-    populate(db.engine, db.metadata, as_of=datetime.now(UTC).date(), teams=5, months=36)
-    db.session.remove()
-    before = counts()
+    before = small_trust()
     if app.config["BACKEND"] == "postgresql":  # a database with connections cannot be PostgreSQL's template:
         db.session.execute(sa.text(  # close what earlier tests' engines in this worker may still hold open
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
