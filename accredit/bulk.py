@@ -2,7 +2,7 @@
 (one_of). SQLite gets multi-row VALUES and IN lists; PostgreSQL one array per column (see insert_new for why)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -55,6 +55,21 @@ def _unnested(table: sa.Table, rows: Sequence[dict[str, Any]], unique: tuple[str
     return list(db.session.execute(statement, arrays).scalars())
 
 
+def unnest_rows(name: str, columns: Mapping[str, Any], values: Mapping[str, Sequence[Any]] | None = None, *,
+                ordinality: bool = False) -> Any:
+    """PostgreSQL: `unnest(:<name>_<column>, ...) AS <name>(<column>, ...)`, a table of rows made from one array
+    per column, each array bound with its column's type (`columns`: column -> SQLAlchemy type), so that each
+    element is converted as a single row's value would be. `values` (column -> its values, all as long) binds
+    them now; without, give `<name>_<column>` arrays when executing (a statement built once). `ordinality` adds
+    an `ordinal` column, each row's position from 1."""
+    arrays = [sa.bindparam(f"{name}_{column}", *([list(values[column])] if values is not None else []),
+                           type_=postgresql.ARRAY(_unbounded(type_), dimensions=1))
+              for column, type_ in columns.items()]
+    return sa.func.unnest(*arrays).table_valued(
+        *[sa.column(column, type_) for column, type_ in columns.items()],
+        **({"with_ordinality": "ordinal"} if ordinality else {})).render_derived(name=name)
+
+
 @lru_cache(maxsize=64)
 def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...] | None,
                    returning: sa.Column) -> Any:
@@ -63,11 +78,8 @@ def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str,
     row's value would be (enums, UTC times, JSON). WITH ORDINALITY and ORDER BY insert the rows in the order
     given, so their serial ids and RETURNING come in that order (as SQLAlchemy's own sorted RETURNING assumes
     of ids assigned by a sequence)."""
-    # One dimension: a JSON column's value may itself be a list, which is one element, not a row of elements.
-    arrays = [sa.bindparam(f"many_{name}", type_=postgresql.ARRAY(_unbounded(table.c[name].type), dimensions=1))
-              for name in columns]
-    source = sa.func.unnest(*arrays).table_valued(
-        *[sa.column(name, table.c[name].type) for name in columns], with_ordinality="ordinal").render_derived()
+    # One dimension (unnest_rows): a JSON column's value may itself be a list, which is one element, not a row.
+    source = unnest_rows("many", {name: table.c[name].type for name in columns}, ordinality=True)
     rows = sa.select(*[source.c[name] for name in columns]).order_by(source.c.ordinal)
     statement = postgresql.insert(table).from_select(list(columns), rows)
     if unique is not None:
@@ -92,14 +104,10 @@ def update_each(table: sa.Table, rows: Sequence[tuple[dict[str, Any], dict[str, 
         params = [{**{f"m_{c}": v for c, v in match.items()}, **{f"n_{c}": v for c, v in new.items()}}
                   for match, new in rows]
         return db.session.execute(statement, params).rowcount
-    names = [f"m_{c}" for c in matched] + [f"n_{c}" for c in changed]
-    types = [table.c[c].type for c in matched] + [table.c[c].type for c in changed]
-    arrays = [sa.bindparam(name, [match[name[2:]] for match, _ in rows] if name.startswith("m_")
-                           else [new[name[2:]] for _, new in rows],
-                           type_=postgresql.ARRAY(_unbounded(type_), dimensions=1))
-              for name, type_ in zip(names, types)]
-    source = sa.func.unnest(*arrays).table_valued(
-        *[sa.column(name, type_) for name, type_ in zip(names, types)]).render_derived(name="each_row")
+    source = unnest_rows(
+        "each_row", {**{f"m_{c}": table.c[c].type for c in matched}, **{f"n_{c}": table.c[c].type for c in changed}},
+        {**{f"m_{c}": [match[c] for match, _ in rows] for c in matched},
+         **{f"n_{c}": [new[c] for _, new in rows] for c in changed}})
     statement = (sa.update(table).where(*[table.c[c] == source.c[f"m_{c}"] for c in matched])
                  .values({**{c: source.c[f"n_{c}"] for c in changed}, **(fixed or {})}))
     return db.session.execute(statement).rowcount

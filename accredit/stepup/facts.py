@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
 from accredit.actions.models import Action
 from accredit.assessments.models import LONDON, SelfAssessment, london_day, period_label
 from accredit.assessments.queries import overall_ratings
-from accredit.bulk import one_of
+from accredit.bulk import one_of, unnest_rows
 from accredit.extensions import db
 from accredit.stepup.models import RiskSignal, StepupRegulation
 from accredit.visits.models import Visit
@@ -238,13 +237,10 @@ def _first_submissions_in_range(spans: Mapping[int, _Span]) -> dict[int, Any]:
 
 
 def _first_submissions_by_span(spans: Mapping[int, _Span]) -> dict[int, Any]:
-    stamp = postgresql.ARRAY(sa.DateTime(timezone=True), dimensions=1)
-    span = sa.func.unnest(
-        sa.bindparam("span_team", list(spans), type_=postgresql.ARRAY(sa.Integer, dimensions=1)),
-        sa.bindparam("span_first", [s.first for s in spans.values()], type_=stamp),
-        sa.bindparam("span_after", [s.after for s in spans.values()], type_=stamp),
-    ).table_valued(sa.column("team_id", sa.Integer), sa.column("first", sa.DateTime(timezone=True)),
-                   sa.column("after", sa.DateTime(timezone=True))).render_derived(name="span")
+    stamp = SelfAssessment.submitted_at.type
+    span = unnest_rows("span", {"team_id": sa.Integer(), "first": stamp, "after": stamp},
+                       {"team_id": list(spans), "first": [s.first for s in spans.values()],
+                        "after": [s.after for s in spans.values()]})
     rows = db.session.execute(
         sa.select(SelfAssessment.team_id, SelfAssessment.submitted_at, SelfAssessment.period_start,
                   SelfAssessment.period_end)
