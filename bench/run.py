@@ -10,9 +10,10 @@
 - sweep: the scheduler's month-end run (the first day of next month, 07:00 London) as the scheduler runs it,
   sweeps side by side, on a copy of the database made for it and dropped afterwards: its time and the
   notifications written (limit 10 s). `--only sweeps`: the same sweeps one after another in one transaction
-  rolled back, for the time of each. The scheduler runs every day, so the day before is run first (untimed against the
-  limit, its time printed): the synthetic trust is generated as of today, and without that run the month-end
-  figure would also hold weeks of catch-up reminders that a running scheduler sends on the days they fall due.
+  rolled back, for the time of each. The scheduler runs every day, so the day before is run first (untimed
+  against the limit, its time printed): the synthetic trust is generated as of today, and without that run the
+  month-end figure would also hold weeks of catch-up reminders that a running scheduler sends on the days they
+  fall due.
   `--sweep-catch-up` leaves it out and times the first run after the scheduler was down since today.
 
 The month-end rush (200 simulated staff for 3 minutes) is bench/rush.py, run with locust; one sweep of the
