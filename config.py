@@ -66,7 +66,7 @@ class Config:
     NOTIFY_DIGEST_HOUR = int(os.environ.get("NOTIFY_DIGEST_HOUR", 7))  #: daily digests go out from this hour (London)
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")  #: links in emails
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", 60))
-    #: sweeps run side by side on PostgreSQL (each a thread with its own connection); SQLite runs one at a time
+    #: sweeps run side by side on PostgreSQL (each in a worker process of its own); SQLite runs one at a time
     SCHEDULER_WORKERS = int(os.environ.get("SCHEDULER_WORKERS", 2))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
 import statistics
@@ -197,10 +198,11 @@ def bench_run_all(database_url: str, *, catch_up: bool = False):
                 _checkpoint(db.engine)
             before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
             db.session.commit()
-            started = time.perf_counter()
+            started, cpu, busy = time.perf_counter(), time.process_time(), machine_busy()
             results = run_all(now, sweeps)
             elapsed = time.perf_counter() - started
             yield "  " + ", ".join(r.line for r in results)
+            yield "  " + cpu_line(elapsed, time.process_time() - cpu, busy)
             written = db.session.scalar(sa.select(sa.func.count(Notification.id))) - before
             yield f"  notifications written: {written}"
             yield verdict("month-end run", elapsed, " s")
@@ -210,6 +212,25 @@ def bench_run_all(database_url: str, *, catch_up: bool = False):
                    "(idempotent: 0 expected)")
             db.session.remove()
             db.engine.dispose()
+
+
+def machine_busy() -> float | None:
+    """Seconds of CPU the whole machine has spent busy since boot (Linux's /proc/stat), or None elsewhere."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_line(elapsed: float, own: float, busy_before: float | None) -> str:
+    """How much CPU a timed stretch used: this process's, and the whole machine's (PostgreSQL's with it)."""
+    line = f"CPU: {own:.1f} s this process"
+    if busy_before is not None:
+        busy, cores = machine_busy() - busy_before, os.cpu_count() or 1
+        line += f", {busy:.1f} s the whole machine ({busy / (elapsed * cores):.0%} of its {cores} cores)"
+    return line
 
 
 @contextmanager

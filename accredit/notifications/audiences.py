@@ -5,7 +5,6 @@ of the scheduler's sweeps (`shared_for_run`), once for the whole run.
 """
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -54,17 +53,17 @@ _Holders = dict[tuple[ScopeKind, int | None, Role], list[Person]]
 
 
 class _Shared:
-    """Every grant of the trust, read once in a run of the sweeps (shared_for_run) by whichever sweep asks first;
-    the run's sweeps may be threads side by side (scheduling.runner), so the first reading is made under a lock."""
+    """Every grant of the trust, read once in a run of the sweeps (shared_for_run) by whichever sweep asks first.
+    When the run's sweeps are worker processes (scheduling.runner), a worker forked after the reading has it, and
+    the worker that read it hands it back (share_grants) for those forked later."""
 
     def __init__(self) -> None:
-        self.lock, self.holders = threading.Lock(), None
+        self.holders: _Holders | None = None
 
     def holders_read_by(self, read: Callable[[], _Holders]) -> _Holders:
-        with self.lock:
-            if self.holders is None:
-                self.holders = read()
-            return self.holders
+        if self.holders is None:
+            self.holders = read()
+        return self.holders
 
 
 _RUN: ContextVar[_Shared | None] = ContextVar("audience_grants_of_run", default=None)
@@ -81,6 +80,19 @@ def shared_for_run() -> Iterator[None]:
         yield
     finally:
         _RUN.reset(token)
+
+
+def shared_grants() -> _Holders | None:
+    """The grants this run has read so far (shared_for_run), or None: not read yet, or not in a run."""
+    run = _RUN.get()
+    return None if run is None else run.holders
+
+
+def share_grants(holders: _Holders) -> None:
+    """Keep `holders`, read by one of the run's worker processes, for the rest of the run (unless it has some)."""
+    run = _RUN.get()
+    if run is not None and run.holders is None:
+        run.holders = holders
 
 
 class Audiences:

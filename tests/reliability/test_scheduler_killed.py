@@ -1,5 +1,6 @@
 """`flask jobs run` SIGKILLed partway through a sweep over many teams: the next run finishes the sweep and
-nothing is doubled (one self-assessment per team and period, one "period open" notification per team lead)."""
+nothing is doubled (one self-assessment per team and period, one "period open" notification per team lead). On
+PostgreSQL the sweep runs in a worker process forked by the killed one: it must die with it, not commit later."""
 from __future__ import annotations
 
 import signal
