@@ -121,12 +121,17 @@ def list_for_team(args: dict[str, Any], team_id: int) -> dict[str, Any]:
 
 
 def _load(assessment_id: int, action: str | None = None) -> SelfAssessment:
-    """The assessment with everything AssessmentSchema dumps, loaded with the row (404/403 as in scope)."""
-    assessment = get_or_404_in_scope(SelfAssessment, assessment_id, "assessment.view", action, options=[
+    """The assessment with everything AssessmentSchema dumps, loaded with the row (404/403 as in scope); its
+    answers written first if nobody has read it yet (services.ensure_answers)."""
+    options = [
         *queries.with_answers(editors=False),  # the body names no editor
         joinedload(SelfAssessment.team),
         joinedload(SelfAssessment.framework_version).joinedload(FrameworkVersion.framework),
-    ])
+    ]
+    assessment = get_or_404_in_scope(SelfAssessment, assessment_id, "assessment.view", action, options=options)
+    if services.ensure_answers(assessment):
+        db.session.commit()  # then the answers just written, into the same object (get() would not load them)
+        db.session.scalar(sa.select(SelfAssessment).where(SelfAssessment.id == assessment.id).options(*options))
     queries.load_evidence(assessment.responses)
     return assessment
 

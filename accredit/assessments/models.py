@@ -95,7 +95,10 @@ class SelfAssessment(db.Model):
         return next((r for r in self.responses if r.standard.code == code), None)
 
     def unanswered_codes(self) -> list[str]:
-        """Codes of the standards still lacking a rating or a narrative, in framework order."""
+        """Codes of the standards still lacking a rating or a narrative, in framework order: every standard of
+        the framework version while no answer has been written (see services.ensure_answers)."""
+        if not self.responses:
+            return [standard.code for standard in self.framework_version.standards]
         return [r.standard.code for r in self.responses if not r.is_answered]
 
     @property

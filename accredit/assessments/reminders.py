@@ -18,6 +18,7 @@ from accredit.assessments.models import AssessmentResponse, SelfAssessment
 from accredit.assessments.services import today_in_london
 from accredit.deadlines.queries import pause_windows
 from accredit.extensions import db
+from accredit.frameworks.models import Standard
 from accredit.notifications import services as notifications
 from accredit.notifications.audiences import AUDIENCE_LABELS, Audiences
 from accredit.notifications.links import path_for
@@ -40,7 +41,7 @@ def send_assessment_reminders(now: datetime) -> int:
     """Write every self-assessment reminder owed as of `now` and not yet claimed; returns how many were written.
 
     A fixed number of statements however many teams: the assessments, their pauses, the people, one count of
-    answers, then two per 500 reminders (notify_many).
+    answers and one of standards, then two per 500 reminders (notify_many).
     """
     today = today_in_london(now)
     scheme = current_scheme()
@@ -57,7 +58,7 @@ def send_assessment_reminders(now: datetime) -> int:
     planned = [p for a in assessments for p in _plan(a, windows.get(a.team_id, []), today, scheme, audiences)]
     if not planned:
         return 0
-    progress = _progress(today)
+    progress = _progress(today), _standards({a.framework_version_id for a in assessments})
     return notifications.notify_many(
         (notifications.Owed(p.user, p.key, partial(_note, p, today, progress)) for p in planned), at=now)
 
@@ -68,16 +69,25 @@ def _chased(today: date) -> list[sa.ColumnElement[bool]]:
             Team.status == TeamStatus.ACTIVE, SelfAssessment.period_start <= today]
 
 
-def _progress(today: date) -> dict[int, tuple[int, int]]:
-    """(answered, standards) of every chased assessment, in one grouped count."""
-    answered = sa.func.sum(sa.case((AssessmentResponse.is_answered, 1), else_=0))
+def _progress(today: date) -> dict[int, int]:
+    """The answered standards of every chased assessment that has some, in one grouped count (an assessment
+    nobody has opened yet has no answer rows at all: services.ensure_answers)."""
     rows = db.session.execute(
-        sa.select(AssessmentResponse.assessment_id, answered, sa.func.count())
+        sa.select(AssessmentResponse.assessment_id, sa.func.count())
         .join(SelfAssessment, SelfAssessment.id == AssessmentResponse.assessment_id)
-        .join(Team, Team.id == SelfAssessment.team_id).where(*_chased(today))
+        .join(Team, Team.id == SelfAssessment.team_id).where(*_chased(today), AssessmentResponse.is_answered)
         .group_by(AssessmentResponse.assessment_id)
     )
-    return {assessment_id: (int(done), total) for assessment_id, done, total in rows}
+    return {assessment_id: answered for assessment_id, answered in rows}
+
+
+def _standards(version_ids: set[int]) -> dict[int, int]:
+    """How many standards each framework version has."""
+    rows = db.session.execute(
+        sa.select(Standard.framework_version_id, sa.func.count()).where(Standard.framework_version_id.in_(version_ids))
+        .group_by(Standard.framework_version_id)
+    )
+    return {version_id: standards for version_id, standards in rows}
 
 
 def _plan(assessment: SelfAssessment, windows, today, scheme, audiences: Audiences) -> list[_Planned]:
@@ -102,10 +112,11 @@ def _key(assessment: SelfAssessment, reminder: Reminder, user) -> str:
     return f"assessment:{assessment.id}:{reminder.stage}:{reminder.due.isoformat()}:{user.id}"
 
 
-def _note(planned: _Planned, today: date, progress: dict[int, tuple[int, int]]) -> notifications.Note:
+def _note(planned: _Planned, today: date, progress: tuple[dict[int, int], dict[int, int]]) -> notifications.Note:
     reminder, assessment = planned.reminder, planned.assessment
     team = assessment.team
-    answered, total = progress.get(assessment.id, (0, 0))
+    answered_of, standards_of = progress
+    answered, total = answered_of.get(assessment.id, 0), standards_of.get(assessment.framework_version_id, 0)
     # Said as it stands today: a reminder caught up late says "in 2 days", not its stage's "in 7 days".
     days = abs((today - reminder.due).days)
     context = {

@@ -13,7 +13,6 @@ from accredit import audit
 from accredit.bulk import insert_new, one_of
 from accredit.assessments.models import AssessmentResponse, SelfAssessment, london_day
 from accredit.extensions import db
-from accredit.frameworks.models import Standard
 from accredit.frameworks.services import current_version
 from accredit.models_base import utcnow
 from accredit.org.models import Team
@@ -67,7 +66,9 @@ def ensure_assessment(team: Team, period: Period) -> tuple[SelfAssessment, bool]
     if current_version(team.framework_key) is None:
         raise AssessmentError(f"The framework {team.framework_key} has not been imported")
     made = open_assessments([team], period)
-    return _assessment_for(team.id, period), made == 1
+    assessment = _assessment_for(team.id, period)
+    ensure_answers(assessment)
+    return assessment, made == 1
 
 
 def _assessment_for(team_id: int, period: Period) -> SelfAssessment | None:
@@ -76,18 +77,19 @@ def _assessment_for(team_id: int, period: Period) -> SelfAssessment | None:
     )
 
 
-OPEN_BATCH = 500  #: teams per batch: the answers' INSERT ... SELECT names this many assessments
+OPEN_BATCH = 500  #: teams per batch
 
 
 def open_assessments(teams: Sequence[Team], period: Period) -> int:
     """Open `period`'s self-assessment for each of `teams` that lacks one; returns how many were opened.
 
-    Each is open, with one empty answer per standard of the current version of the team's framework. A team
-    whose framework has not been imported is skipped (the next run opens it). Written a batch of OPEN_BATCH
-    teams at a time, three statements a batch, because the month-end sweep opens every team's period at once.
+    Each is open, on the current version of the team's framework; its empty answers are written when it is
+    first read (ensure_answers). A team whose framework has not been imported is skipped (the next run opens
+    it). Written a batch of OPEN_BATCH teams at a time, two statements a batch, because the month-end sweep
+    opens every team's period at once.
     The rows go in with INSERT ... ON CONFLICT DO NOTHING: a team whose period another run opened first is
     skipped (on PostgreSQL the insert waits for that run to commit) and nothing else is undone.
-    Side effects: the assessments, their answers, audit `assessment.open` for each one opened.
+    Side effects: the assessments, audit `assessment.open` for each one opened.
     """
     versions = {key: current_version(key) for key in {team.framework_key for team in teams}}
     ready = [team for team in teams if versions[team.framework_key] is not None]
@@ -106,16 +108,29 @@ def _open_batch(teams: Sequence[Team], period: Period, versions: dict[str, Any])
     ids = insert_new(table, rows, unique=["team_id", "period_start"], returning=table.c.id)
     if not ids:
         return 0
-    answers = (
-        sa.select(SelfAssessment.id, Standard.id, Standard.position, sa.literal_column("''"), sa.literal_column("1"))
-        .join(Standard, Standard.framework_version_id == SelfAssessment.framework_version_id)
-        .where(one_of(SelfAssessment.id, ids))
-    )
-    db.session.execute(sa.insert(AssessmentResponse.__table__).from_select(
-        ["assessment_id", "standard_id", "position", "narrative", "version"], answers))
     audit.record_many("assessment.open", SelfAssessment.__tablename__, ids, to_state=AssessmentStatus.OPEN,
                       data={"period": period.start.isoformat()})
     return len(ids)
+
+
+def ensure_answers(assessment: SelfAssessment) -> bool:
+    """Write `assessment`'s empty answers, one per standard of its framework version, if it has none yet;
+    returns whether it had none (its `responses` are then expired: the caller commits and loads them again).
+
+    The month-end opening writes only the self-assessments (open_assessments). Writing 270,000 empty answers
+    with them took 4 to 7 s at 10,000 teams, most of it PostgreSQL checking each answer's foreign keys, and
+    every reminder of the new periods waited for it. So the first page or API call that reads or edits an
+    assessment's answers writes them, as they would have been written at the opening (version 1, no rating, no
+    narrative). Two first readers at once are fine: the second's insert skips the rows the first wrote (on
+    PostgreSQL after waiting for its commit)."""
+    if assessment.responses:
+        return False
+    rows = [{"assessment_id": assessment.id, "standard_id": standard.id, "position": standard.position,
+             "narrative": "", "version": 1} for standard in assessment.framework_version.standards]
+    table = AssessmentResponse.__table__
+    insert_new(table, rows, unique=["assessment_id", "standard_id"], returning=table.c.id)
+    db.session.expire(assessment, ["responses"])
+    return True
 
 
 def _fire(assessment: SelfAssessment, trigger: str, *, by: Any, reason: str | None = None) -> None:

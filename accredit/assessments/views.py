@@ -25,8 +25,13 @@ bp = Blueprint("assessments", __name__)
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
+    """The assessment with its answers (written first if nobody has read it yet: services.ensure_answers), once
+    the current user may do `action` to it (403/404 otherwise)."""
     assessment = queries.load_assessment(assessment_id)
     authorise(action, assessment, view_action="assessment.view")
+    if services.ensure_answers(assessment):
+        db.session.commit()
+        queries.load_assessment(assessment_id)  # the answers just written, into the same object
     return assessment
 
 
