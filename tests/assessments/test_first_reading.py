@@ -17,7 +17,7 @@ from accredit.notifications.models import Notification
 from accredit.scheduling.runner import parse_now
 from tests.assessments.conftest import KLOE_CODES, PASSWORD, answers, coming_period
 from tests.assessments.test_api import Api
-from tests.assessments.web import client_for, page_text
+from tests.assessments.web import client_for
 from workflows.assessment import AssessmentStatus
 from workflows.base import GuardRefused
 from workflows.periods import Period
