@@ -9,6 +9,7 @@ import multiprocessing.connection
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -31,6 +32,8 @@ class SweepResult:
     name: str
     count: int | None  #: None when the sweep failed
     error: str | None = None
+    started: float = 0.0  #: when it started (time.time(): the same clock in every worker process)
+    seconds: float = 0.0  #: how long it took, commit included
 
     @property
     def line(self) -> str:
@@ -58,6 +61,7 @@ def run_all(now: datetime, sweeps: list[Sweep] | None = None) -> list[SweepResul
 
 def _run_one(sweep: Sweep, now: datetime) -> SweepResult:
     """One sweep in the current session, committed, or rolled back and logged if it raises."""
+    started = time.time()
     try:
         _write_lock_first()
         count = sweep.run(now)
@@ -65,8 +69,8 @@ def _run_one(sweep: Sweep, now: datetime) -> SweepResult:
     except Exception as error:  # one broken sweep must not stop reminders or delivery
         db.session.rollback()
         log.exception("sweep %s failed as of %s", sweep.name, now.isoformat())
-        return SweepResult(sweep.name, None, f"{type(error).__name__}: {error}")
-    return SweepResult(sweep.name, count)
+        return SweepResult(sweep.name, None, f"{type(error).__name__}: {error}", started, time.time() - started)
+    return SweepResult(sweep.name, count, None, started, time.time() - started)
 
 
 def _side_by_side(sweeps: list[Sweep], now: datetime, workers: int) -> list[SweepResult]:
