@@ -68,6 +68,8 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", 60))
     #: sweeps run side by side on PostgreSQL (each in a worker process of its own); SQLite runs one at a time
     SCHEDULER_WORKERS = int(os.environ.get("SCHEDULER_WORKERS", 2))
+    #: a sweep's worker still running this long is killed and the sweep failed (rolled back; the next run retries)
+    SCHEDULER_SWEEP_TIMEOUT_SECONDS = float(os.environ.get("SCHEDULER_SWEEP_TIMEOUT_SECONDS", 1800))
 
 
 class DevelopmentConfig(Config):

@@ -203,7 +203,7 @@ def bench_run_all(database_url: str, *, catch_up: bool = False):
             elapsed = time.perf_counter() - started
             yield "  " + ", ".join(r.line for r in results)
             yield "  " + cpu_line(elapsed, time.process_time() - cpu, busy)
-            first = min(r.started for r in results)
+            first = min(r.started for r in results if r.started)
             yield "  by sweep, start + duration (s): " + ", ".join(
                 f"{r.name} {r.started - first:.1f} + {r.seconds:.1f}" for r in results if r.seconds >= 0.05)
             written = db.session.scalar(sa.select(sa.func.count(Notification.id))) - before

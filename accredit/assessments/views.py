@@ -62,12 +62,11 @@ def current(team_id: int):
     scheme = current_scheme()
     period = period_containing(services.today_in_london(), scheme.assessment_cadence, scheme.assessment_due_after_days)
     try:
-        assessment, created = services.ensure_assessment(team, period)
+        assessment, _ = services.ensure_assessment(team, period)
     except services.AssessmentError as refused:
         flash(refused.reason)
         return redirect(url_for("org.team", team_id=team.id))
-    if created:
-        db.session.commit()
+    db.session.commit()  # what it created, and its empty answers (written even if another request opened it first)
     return redirect(url_for("assessments.show", assessment_id=assessment.id))
 
 

@@ -9,6 +9,7 @@ import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,8 @@ def run_all(now: datetime, sweeps: list[Sweep] | None = None) -> list[SweepResul
     others still run (its work stays due, so the next run does it). On PostgreSQL up to SCHEDULER_WORKERS sweeps
     run side by side, each in a worker process with its own connection and transaction, a sweep starting once
     those it waits for (`Sweep.after`) have finished; on SQLite, which has one writer at a time, one after another
-    in order. Raises ValueError for a naive `now`.
+    in order. Once stop_workers() has been called (the scheduler is stopping), no further sweep starts. Raises
+    ValueError for a naive `now`.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware: use parse_now() for a local time")
@@ -55,7 +57,7 @@ def run_all(now: datetime, sweeps: list[Sweep] | None = None) -> list[SweepResul
     workers = current_app.config.get("SCHEDULER_WORKERS", 1) if db.engine.dialect.name == "postgresql" else 1
     with shared_for_run():  # the trust's grants read once for every sweep that tells someone
         if workers <= 1:
-            return [_run_one(sweep, now) for sweep in sweeps]
+            return [_not_run(sweep) if _STOPPING.is_set() else _run_one(sweep, now) for sweep in sweeps]
         return _side_by_side(sweeps, now, workers)
 
 
@@ -73,6 +75,27 @@ def _run_one(sweep: Sweep, now: datetime) -> SweepResult:
     return SweepResult(sweep.name, count, None, started, time.time() - started)
 
 
+_STOPPING = threading.Event()
+
+
+def stop_workers() -> None:
+    """The scheduler is stopping (scheduler.serve, before it gives up leadership): start no further sweep, and
+    kill the worker processes running one, whose transactions roll back, so that nothing this process began is
+    committed after a standby has taken over. The run returns at once, those sweeps failed and the rest not run."""
+    _STOPPING.set()
+    for worker in list(_Worker.running):
+        worker.process.kill()
+
+
+def stopping() -> bool:
+    """Whether stop_workers() has been called in this process."""
+    return _STOPPING.is_set()
+
+
+def _not_run(sweep: Sweep) -> SweepResult:
+    return SweepResult(sweep.name, None, "not run: the scheduler is stopping")
+
+
 def _side_by_side(sweeps: list[Sweep], now: datetime, workers: int) -> list[SweepResult]:
     """Run `sweeps` in up to `workers` worker processes at a time: whenever one is free, the first sweep in order
     whose `after` have all finished (failed counts as finished, as in order: a failure does not stop the rest).
@@ -81,24 +104,41 @@ def _side_by_side(sweeps: list[Sweep], now: datetime, workers: int) -> list[Swee
     forked from this one (the app, its config and the run's shared grants come with it), opens its own
     connections, runs one sweep in its own transaction (`_run_one`), sends back its result, and exits. A worker
     dies with this process (`_die_with_parent`): when the leader is killed, the sweep it was running rolls back
-    instead of committing behind the next leader's back. The first worker to read the trust's grants sends them
-    back, so that the workers started after it need not read them again."""
+    instead of committing behind the next leader's back. A worker still running SCHEDULER_SWEEP_TIMEOUT_SECONDS
+    after it started (a sweep stuck on a lock) is killed and its sweep failed, so that one stuck sweep cannot
+    stop every later run. The first worker to read the trust's grants sends them back, so that the workers
+    started after it need not read them again."""
     app = current_app._get_current_object()
+    timeout = float(app.config.get("SCHEDULER_SWEEP_TIMEOUT_SECONDS", 1800))
     names = {sweep.name for sweep in sweeps}
     waits = {sweep.name: _waits_for(sweep, sweeps, names) for sweep in sweeps}
     db.session.commit()  # what the caller's session holds, as the first sweep's commit would in order
     db.engine.dispose()  # the workers open their own connections: none of this process's is left to share
     results: dict[str, SweepResult] = {}
-    pending, running = list(sweeps), {}
-    while pending or running:
-        for sweep in [s for s in pending if waits[s.name] <= results.keys()][:workers - len(running)]:
-            pending.remove(sweep)
-            running[_Worker(app, sweep, now)] = sweep
-        if not running:
-            raise ValueError(f"these sweeps wait for each other: {', '.join(s.name for s in pending)}")
-        ready = multiprocessing.connection.wait([worker.receiver for worker in running])
-        for worker in [w for w in running if w.receiver in ready]:
-            results[running.pop(worker).name] = worker.result()
+    pending: list[Sweep] = list(sweeps)
+    running: list[_Worker] = []
+    try:
+        while pending or running:
+            if _STOPPING.is_set():
+                results.update((sweep.name, _not_run(sweep)) for sweep in pending)
+                pending = []
+            for sweep in [s for s in pending if waits[s.name] <= results.keys()][:workers - len(running)]:
+                pending.remove(sweep)
+                running.append(_Worker(app, sweep, now, timeout))
+            if not running:
+                if not pending:
+                    break
+                raise ValueError(f"these sweeps wait for each other: {', '.join(s.name for s in pending)}")
+            first_deadline = min(worker.deadline for worker in running)
+            ready = multiprocessing.connection.wait([worker.receiver for worker in running],
+                                                    timeout=max(0.0, first_deadline - time.monotonic()))
+            for worker in [w for w in running if w.receiver in ready or w.deadline <= time.monotonic()]:
+                running.remove(worker)
+                results[worker.sweep.name] = worker.result()
+    finally:
+        for worker in running:  # only if this run itself failed: leave no worker behind
+            worker.process.kill()
+            worker.result()
     return [results[sweep.name] for sweep in sweeps]
 
 
@@ -106,45 +146,80 @@ _FORK = multiprocessing.get_context("fork")
 
 
 class _Worker:
-    """A forked process that runs one sweep as of `now`, and the pipe its result comes back on."""
+    """A forked process that runs one sweep as of `now`, the pipe its result comes back on, and its deadline."""
 
-    def __init__(self, app: Flask, sweep: Sweep, now: datetime) -> None:
-        self.sweep = sweep
+    running: set[_Worker] = set()  #: every worker of this process not yet collected (stop_workers kills them)
+
+    def __init__(self, app: Flask, sweep: Sweep, now: datetime, timeout: float) -> None:
+        self.sweep, self.timeout, self.deadline = sweep, timeout, time.monotonic() + timeout
         self.receiver, sender = _FORK.Pipe(duplex=False)
         self.process = _FORK.Process(target=_in_worker, args=(app, sweep, now, sender, os.getpid()),
                                      name=f"sweep {sweep.name}", daemon=True)
         self.process.start()
         sender.close()  # the worker holds the only writing end, so its exit ends the pipe
+        _Worker.running.add(self)
 
     def result(self) -> SweepResult:
-        """What the worker sent back, or a failure if it died first (killed, out of memory); keeps the grants it
-        read for the workers started after it."""
+        """What the worker sent back; or, if it has sent nothing, a failure: past its deadline (killed now),
+        killed by stop_workers, or dead of something else (the kernel's out-of-memory killer). Keeps the grants
+        it read for the workers started after it. The worker is always reaped."""
         try:
-            result, grants = self.receiver.recv()
+            if self.receiver.poll():
+                result, grants = self.receiver.recv()
+                if grants is not None:
+                    share_grants(grants)
+                self.process.join()
+                if self.process.exitcode != 0:  # its work is done and committed; how it ended is worth a look
+                    log.warning("sweep %s: its worker exited with code %s after sending its result",
+                                self.sweep.name, self.process.exitcode)
+                return result
+            self.process.kill()  # past its deadline (a dead worker's pipe polls as ready: EOF)
+            return self._failed(f"stopped after {self.timeout:g} s (SCHEDULER_SWEEP_TIMEOUT_SECONDS): rolled back")
         except EOFError:
-            self.process.join()
-            code = self.process.exitcode
-            log.error("sweep %s: its worker process ended without a result (exit code %s)", self.sweep.name, code)
-            return SweepResult(self.sweep.name, None, f"worker process ended without a result (exit code {code})")
+            return self._failed(None)
+        except Exception as error:  # a result that cannot be read is that sweep's failure, not the run's
+            log.exception("sweep %s: its worker's result could not be read", self.sweep.name)
+            return SweepResult(self.sweep.name, None, f"its result could not be read ({type(error).__name__})")
         finally:
             self.receiver.close()
+            self.process.join()
+            _Worker.running.discard(self)
+
+    def _failed(self, reason: str | None) -> SweepResult:
         self.process.join()
-        if grants is not None:
-            share_grants(grants)
-        return result
+        if reason is None and _STOPPING.is_set():
+            reason = "stopped: the scheduler is stopping"
+        elif reason is None:
+            reason = f"worker process ended without a result (exit code {self.process.exitcode})"
+        log.error("sweep %s: %s", self.sweep.name, reason)
+        return SweepResult(self.sweep.name, None, reason)
 
 
 def _in_worker(app: Flask, sweep: Sweep, now: datetime, sender: Connection, parent: int) -> None:
-    """The forked worker: run one sweep and send back (its result, the grants if this worker read them)."""
-    _die_with_parent(parent)
-    with app.app_context():
-        db.engine.dispose(close=False)  # a fresh pool: the parent's connections, if any, stay the parent's
-        had_grants = shared_grants() is not None
-        result = _run_one(sweep, now)
-        db.session.remove()
-        db.engine.dispose()
-    sender.send((result, None if had_grants else shared_grants()))
-    sender.close()
+    """The forked worker: run one sweep, send back (its result, the grants if this worker read them), and exit
+    at once (os._exit), without the exit handlers it inherited: forked from a thread of a pool, as in the
+    scheduler, those would try to join that thread, which is now this process's own."""
+    code = 1
+    try:
+        _die_with_parent(parent)
+        with app.app_context():
+            db.engine.dispose(close=False)  # a fresh pool: the parent's connections, if any, stay the parent's
+            had_grants = shared_grants() is not None
+            result = _run_one(sweep, now)
+            db.session.remove()
+            db.engine.dispose()
+        grants = None if had_grants else shared_grants()
+        try:
+            sender.send((result, grants))
+        except Exception:  # grants that cannot be sent: the sweep's result still goes back
+            sender.send((result, None))
+        code = 0
+    except BaseException:
+        log.exception("sweep %s: its worker process failed", sweep.name)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(code)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -142,6 +142,9 @@ def serve(app: Flask, *, interval_seconds: float, standby_poll_seconds: float) -
                 waiting_logged = True
             time.sleep(standby_poll_seconds)
     finally:
+        from accredit.scheduling.runner import stop_workers
+
+        stop_workers()  # before the lock goes: a standby may lead as soon as it is free
         leadership.release()
 
 
@@ -155,11 +158,13 @@ def _lead(app: Flask, leadership: Any, interval_seconds: float) -> None:
         if not leadership.is_held():
             scheduler.shutdown(wait=False)
             return
-        from accredit.scheduling.runner import run_all
+        from accredit.scheduling.runner import run_all, stopping
 
         with app.app_context():
             results = run_all(datetime.now(UTC))
             db.session.remove()
+        if stopping():  # the lock is given up or about to be: the heartbeat is the next leader's to write
+            return
         heartbeat.write(runs=heartbeat.runs + 1, results={r.name: r.count for r in results})
         log.info("ran the sweeps: %s", ", ".join(r.line for r in results if r.error is None))
         for failed in (r for r in results if r.error is not None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from accredit.extensions import db
 from accredit.notifications.audiences import Audiences, shared_grants
-from accredit.scheduling import registry
+from accredit.scheduling import registry, runner
 from accredit.scheduling.registry import Sweep
 from accredit.scheduling.runner import run_all
 from tests.notifications.fixtures import ward  # noqa: F401
@@ -128,3 +129,77 @@ def test_every_sweep_waits_only_for_sweeps_listed_before_it():
     for index, sweep in enumerate(sweeps):
         assert set(sweep.after or ()) <= set(names[:index]), sweep.name
     assert {s.name for s in sweeps if s.after is None} == {"daily_digests", "deliver_notifications"}
+
+
+def in_app_context(app, fn, *args):
+    """`fn(*args)` in an app context of this thread's own, as the scheduler's tick runs the sweeps."""
+    with app.app_context():
+        return fn(*args)
+
+
+@pytest.fixture
+def stops():
+    """stop_workers() marks the whole process as stopping: undo that after the test."""
+    yield runner.stop_workers
+    runner._STOPPING.clear()
+
+
+def test_a_stopping_scheduler_kills_its_workers_and_starts_no_more_sweeps(app, stops):
+    """What the scheduler does on SIGTERM before it gives up its lock (scheduler.serve): the sweep running is
+    killed in its worker (its transaction rolls back), the sweeps not started are not run, and the run returns."""
+    side_by_side = app.config["BACKEND"] == "postgresql"
+    queue, started = FORK.SimpleQueue(), FORK.Event()
+
+    def stuck(now):
+        queue.put(os.getpid())
+        started.set()
+        if side_by_side:  # a worker process: it waits until it is killed
+            FORK.Event().wait()
+        else:  # in this process (SQLite): the stop comes while it runs, as from the scheduler's main thread
+            stops()
+        return 1
+
+    sweeps = [Sweep("stuck", stuck, "", after=()), Sweep("next", lambda now: 2, "", after=("stuck",))]
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the scheduler's tick runs in a pool thread too
+        run = pool.submit(in_app_context, app, run_all, NOW, sweeps)
+        assert started.wait(WAIT)
+        if side_by_side:
+            stops()
+        results = run.result(timeout=WAIT)
+    if side_by_side:
+        assert [(r.name, r.error) for r in results] == [
+            ("stuck", "stopped: the scheduler is stopping"), ("next", "not run: the scheduler is stopping")]
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(queue.get(), 0)
+    else:  # a sweep in this process finishes; the next is not started
+        assert [(r.name, r.count, r.error) for r in results] == [
+            ("stuck", 1, None), ("next", None, "not run: the scheduler is stopping")]
+    assert runner.stopping()
+
+
+def test_a_sweep_past_its_timeout_is_killed_and_the_rest_still_run(app):
+    if app.config["BACKEND"] != "postgresql":  # one after another in this process: no worker to kill
+        return
+    app.config["SCHEDULER_SWEEP_TIMEOUT_SECONDS"] = 0.2
+    queue = FORK.SimpleQueue()
+
+    def stuck(now):  # as a sweep waiting for a row lock that is never released
+        queue.put(os.getpid())
+        FORK.Event().wait()
+
+    sweeps = [Sweep("stuck", stuck, "", after=()), Sweep("after it", lambda now: 4, "", after=("stuck",))]
+    results = run_all(NOW, sweeps)
+    assert [(r.name, r.count, r.error) for r in results] == [
+        ("stuck", None, "stopped after 0.2 s (SCHEDULER_SWEEP_TIMEOUT_SECONDS): rolled back"), ("after it", 4, None)]
+    with pytest.raises(ProcessLookupError):
+        os.kill(queue.get(), 0)
+
+
+def test_workers_forked_from_a_pool_thread_end_cleanly(app, caplog):
+    """The scheduler runs the sweeps from a thread of APScheduler's pool: a worker forked there inherits that
+    pool's exit handler, which would fail joining the thread that is now the worker's own (exit code 1)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(in_app_context, app, run_all, NOW, [
+            Sweep("one", lambda now: 1, "", after=()), Sweep("two", lambda now: 2, "", after=())]).result(timeout=WAIT)
+    assert [(r.name, r.count, r.error) for r in results] == [("one", 1, None), ("two", 2, None)]
+    assert [r.getMessage() for r in caplog.records if r.name == runner.__name__] == []
