@@ -158,6 +158,8 @@ class _Worker:
         self.process.start()
         sender.close()  # the worker holds the only writing end, so its exit ends the pipe
         _Worker.running.add(self)
+        if _STOPPING.is_set():  # stop_workers() came while it was being forked, after it looked at `running`
+            self.process.kill()
 
     def result(self) -> SweepResult:
         """What the worker sent back; or, if it has sent nothing, a failure: past its deadline (killed now),
