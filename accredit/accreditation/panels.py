@@ -14,7 +14,6 @@ from accredit import audit
 from accredit.accreditation import membership, notices
 from accredit.accreditation.common import ApplicationError, ConflictRefused, clean, fire
 from accredit.accreditation.models import Application, PanelDecision, PanelMember, PanelStage
-from accredit.auth.models import User
 from accredit.extensions import db
 from accredit.models_base import utcnow
 from accredit.permissions import has_role
@@ -211,7 +210,7 @@ def improvement_plan(application: Application, decision: PanelDecision, *, by: A
     from accredit.actions.services import ActionSpec, raise_action
 
     leads = notices.team_leads(application)
-    owner = db.session.get(User, leads[0].id) if leads else None  # audiences give Person values; an owner is a User
+    owner = leads[0].as_user() if leads else None  # audiences give Person values; an owner is a User
     ratings = decision.domain_ratings()
     specs = [ActionSpec(
         title=f"Improve {d.label} from {ratings[d].label} towards Outstanding",

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from accredit import audit
-from accredit.auth.models import User
 from accredit.awards.models import Award, AwardRating, AwardSuspension
 from accredit.awards.queries import current_award
 from accredit.extensions import db
@@ -198,7 +197,7 @@ def _support_owner(award: Award, by: Any) -> Any:
     for audience in ("team_lead", "division_quality_lead", "trust_quality_lead"):
         people = audiences.people(award.team, audience)
         if people:  # the User: an action's owner is a relationship, where audiences give plain Person values
-            return db.session.get(User, people[0].id)
+            return people[0].as_user()
     return by if by is not None and may_own(by, award.team) else None
 
 

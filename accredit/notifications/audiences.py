@@ -48,6 +48,10 @@ class Person:
     active: bool
     notification_mode: NotificationMode
 
+    def as_user(self) -> User:
+        """The User this person is, loaded by id: for where a relationship needs one (an action's owner)."""
+        return db.session.get(User, self.id)
+
 
 _Holders = dict[tuple[ScopeKind, int | None, Role], list[Person]]
 
@@ -91,8 +95,8 @@ def shared_grants() -> _Holders | None:
 def share_grants(holders: _Holders) -> None:
     """Keep `holders`, read by one of the run's worker processes, for the rest of the run (unless it has some)."""
     run = _RUN.get()
-    if run is not None and run.holders is None:
-        run.holders = holders
+    if run is not None:
+        run.holders_read_by(lambda: holders)
 
 
 class Audiences:

@@ -165,35 +165,38 @@ class _Worker:
         """What the worker sent back; or, if it has sent nothing, a failure: past its deadline (killed now),
         killed by stop_workers, or dead of something else (the kernel's out-of-memory killer). Keeps the grants
         it read for the workers started after it. The worker is always reaped."""
+        sent, unreadable, timed_out = None, None, False
         try:
-            if self.receiver.poll():
-                result, grants = self.receiver.recv()
-                if grants is not None:
-                    share_grants(grants)
-                self.process.join()
-                if self.process.exitcode != 0:  # its work is done and committed; how it ended is worth a look
-                    log.warning("sweep %s: its worker exited with code %s after sending its result",
-                                self.sweep.name, self.process.exitcode)
-                return result
-            self.process.kill()  # past its deadline (a dead worker's pipe polls as ready: EOF)
-            return self._failed(f"stopped after {self.timeout:g} s (SCHEDULER_SWEEP_TIMEOUT_SECONDS): rolled back")
+            if self.receiver.poll():  # its result, or the end of the pipe if it died without sending one
+                sent = self.receiver.recv()
+            else:  # past its deadline, still running
+                self.process.kill()
+                timed_out = True
         except EOFError:
-            return self._failed(None)
+            pass
         except Exception as error:  # a result that cannot be read is that sweep's failure, not the run's
-            log.exception("sweep %s: its worker's result could not be read", self.sweep.name)
-            return SweepResult(self.sweep.name, None, f"its result could not be read ({type(error).__name__})")
+            unreadable = error
         finally:
             self.receiver.close()
             self.process.join()
             _Worker.running.discard(self)
-
-    def _failed(self, reason: str | None) -> SweepResult:
-        self.process.join()
-        if reason is None and _STOPPING.is_set():
+        if sent is not None:
+            result, grants = sent
+            if grants is not None:
+                share_grants(grants)
+            if self.process.exitcode != 0:  # its work is done and committed; how it ended is worth a look
+                log.warning("sweep %s: its worker exited with code %s after sending its result",
+                            self.sweep.name, self.process.exitcode)
+            return result
+        if unreadable is not None:
+            reason = f"its result could not be read ({type(unreadable).__name__})"
+        elif timed_out:
+            reason = f"stopped after {self.timeout:g} s (SCHEDULER_SWEEP_TIMEOUT_SECONDS): rolled back"
+        elif _STOPPING.is_set():
             reason = "stopped: the scheduler is stopping"
-        elif reason is None:
+        else:
             reason = f"worker process ended without a result (exit code {self.process.exitcode})"
-        log.error("sweep %s: %s", self.sweep.name, reason)
+        log.error("sweep %s: %s", self.sweep.name, reason, exc_info=unreadable)
         return SweepResult(self.sweep.name, None, reason)
 
 
